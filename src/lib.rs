@@ -1,0 +1,2 @@
+//! zlist: a list shared over ZeroMQ.
+pub mod net;

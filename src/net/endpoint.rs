@@ -1,0 +1,149 @@
+//! ZeroMQ endpoints as users type them: `host:port`, `tcp://host:port`, `[::1]:port`,
+//! checked and normalised to what libzmq takes, with errors that show the expected form.
+
+/// An endpoint string that does not name a TCP (or ipc/inproc) address.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "endpoint {input:?} should look like tcp://HOST:PORT (for example tcp://127.0.0.1:1234): {problem}"
+)]
+pub struct EndpointError {
+    /// What the user gave.
+    pub input: String,
+    /// What is wrong with it.
+    pub problem: &'static str,
+}
+
+/// Whether the endpoint is for `bind` (port 0 or `*` allowed) or `connect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// A server's address: `tcp://0.0.0.0:0` and `tcp://*:1234` are fine.
+    Bind,
+    /// A server to reach: needs a host and a port from 1 to 65535.
+    Connect,
+}
+
+/// Checks an endpoint and returns it in libzmq's form (`tcp://` added when missing).
+pub fn normalize(input: &str, role: Role) -> Result<String, EndpointError> {
+    let error = |problem| EndpointError {
+        input: input.to_owned(),
+        problem,
+    };
+    let trimmed = input.trim();
+    if trimmed.is_empty() {
+        return Err(error("it is empty"));
+    }
+    if let Some((scheme, rest)) = trimmed.split_once("://") {
+        match scheme {
+            "tcp" => {}
+            "ipc" | "inproc" if !rest.is_empty() => return Ok(trimmed.to_owned()),
+            "ipc" | "inproc" => return Err(error("the address after :// is missing")),
+            _ => return Err(error("the scheme must be tcp://, ipc:// or inproc://")),
+        }
+    }
+    let address = trimmed.strip_prefix("tcp://").unwrap_or(trimmed);
+    let (host, port) = address
+        .rsplit_once(':')
+        .ok_or_else(|| error("the :PORT is missing"))?;
+    if host.is_empty() {
+        return Err(error("the HOST is missing"));
+    }
+    if host.contains(char::is_whitespace) || host.contains('/') {
+        return Err(error("the HOST has spaces or slashes"));
+    }
+    let bracketed = host.starts_with('[') && host.ends_with(']');
+    if host.contains(':') && !bracketed {
+        return Err(error("an IPv6 HOST must be in brackets, like [::1]"));
+    }
+    match (port, role) {
+        ("*", Role::Bind) => {}
+        _ => match port.parse::<u16>() {
+            Ok(0) if role == Role::Connect => return Err(error("the PORT must be 1 to 65535")),
+            Ok(_) => {}
+            Err(_) => return Err(error("the PORT must be a number from 1 to 65535")),
+        },
+    }
+    if host == "*" && role == Role::Connect {
+        return Err(error(
+            "'*' only means every interface when binding a server",
+        ));
+    }
+    Ok(format!("tcp://{host}:{port}"))
+}
+
+/// Whether a TCP endpoint's host is an IPv6 literal (the socket then needs `ZMQ_IPV6`).
+pub fn is_ipv6(endpoint: &str) -> bool {
+    endpoint
+        .strip_prefix("tcp://")
+        .is_some_and(|address| address.starts_with('['))
+}
+
+/// The port of a `tcp://HOST:PORT` endpoint.
+pub fn port(endpoint: &str) -> Option<u16> {
+    endpoint.rsplit_once(':')?.1.parse().ok()
+}
+
+/// The host of a `tcp://HOST:PORT` endpoint, brackets kept.
+pub fn host(endpoint: &str) -> Option<&str> {
+    let address = endpoint.strip_prefix("tcp://")?;
+    Some(address.rsplit_once(':')?.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_and_port_get_the_tcp_scheme() {
+        assert_eq!(
+            normalize("127.0.0.1:1234", Role::Connect).unwrap(),
+            "tcp://127.0.0.1:1234"
+        );
+        assert_eq!(
+            normalize(" tcp://example.org:80 ", Role::Connect).unwrap(),
+            "tcp://example.org:80"
+        );
+        assert_eq!(
+            normalize("[::1]:1234", Role::Connect).unwrap(),
+            "tcp://[::1]:1234"
+        );
+    }
+
+    #[test]
+    fn bind_allows_port_zero_and_wildcards() {
+        assert_eq!(
+            normalize("tcp://127.0.0.1:0", Role::Bind).unwrap(),
+            "tcp://127.0.0.1:0"
+        );
+        assert_eq!(normalize("tcp://*:*", Role::Bind).unwrap(), "tcp://*:*");
+        assert!(normalize("tcp://127.0.0.1:0", Role::Connect).is_err());
+        assert!(normalize("tcp://*:1234", Role::Connect).is_err());
+    }
+
+    #[test]
+    fn malformed_endpoints_say_what_is_expected() {
+        for bad in [
+            "",
+            "localhost",
+            "tcp://:1234",
+            "tcp://host:abc",
+            "tcp://host:70000",
+            "http://x:1",
+            "::1:80",
+            "a b:1",
+        ] {
+            let err = normalize(bad, Role::Connect).unwrap_err().to_string();
+            assert!(
+                err.contains("should look like tcp://HOST:PORT"),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn parts_of_an_endpoint_are_read_back() {
+        assert_eq!(port("tcp://127.0.0.1:1234"), Some(1234));
+        assert_eq!(host("tcp://[::1]:1"), Some("[::1]"));
+        assert!(is_ipv6("tcp://[::1]:1"));
+        assert!(!is_ipv6("tcp://127.0.0.1:1"));
+    }
+}

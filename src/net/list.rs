@@ -1,0 +1,302 @@
+//! The list itself: what each seed command does to it, split into a check that changes
+//! nothing and an effect that cannot fail, so that a change can be made durable between
+//! the two.
+
+use crate::net::protocol::{Command, FOUND, NOT_FOUND, replies};
+use crate::net::repr;
+
+/// A resolved change to the list: applying it cannot fail, and replaying the same effects
+/// in the same order rebuilds the same list (a journal or a subscriber relies on that).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Add at the end.
+    Append(String),
+    /// Add before this index (at most the length).
+    Insert(usize, String),
+    /// Remove the element at this index (below the length).
+    RemoveAt(usize),
+    /// Sort by code point.
+    SortAscending,
+    /// Sort by code point, reversed.
+    SortDescending,
+    /// Remove everything.
+    Clear,
+}
+
+/// What a command would do to the list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Plan {
+    /// Nothing changes; this is the whole reply (`mostrar`, `pesquisar`, or a refusal such
+    /// as `Posição inválida: P`).
+    Answer(Outcome),
+    /// Applying `effect` gives `reply`.
+    Change {
+        /// The change.
+        effect: Effect,
+        /// The reply, once the change is applied.
+        reply: String,
+    },
+}
+
+/// A reply text and whether it reports an error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The reply, exactly as it goes on the wire.
+    pub text: String,
+    /// Whether it is an error reply (see `protocol::is_error_reply`).
+    pub is_error: bool,
+}
+
+impl Outcome {
+    /// A successful answer.
+    pub fn ok(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            is_error: false,
+        }
+    }
+
+    /// An error reply.
+    pub fn error(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            is_error: true,
+        }
+    }
+}
+
+/// The list of strings the server keeps.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RemoteList {
+    items: Vec<String>,
+}
+
+impl RemoteList {
+    /// A list with these elements.
+    pub fn from_items(items: Vec<String>) -> Self {
+        Self { items }
+    }
+
+    /// The elements, in order.
+    pub fn items(&self) -> &[String] {
+        &self.items
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether the list has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Python's repr of the list: the reply to `mostrar`.
+    pub fn repr(&self) -> String {
+        repr::list_repr(&self.items)
+    }
+
+    /// Works out what `command` does, without changing the list.
+    pub fn plan(&self, command: &Command) -> Plan {
+        match command {
+            Command::Show => Plan::Answer(Outcome::ok(self.repr())),
+            Command::Search(x) => Plan::Answer(Outcome::ok(if self.items.contains(x) {
+                FOUND
+            } else {
+                NOT_FOUND
+            })),
+            Command::Append(x) => Plan::Change {
+                reply: replies::appended(x),
+                effect: Effect::Append(x.clone()),
+            },
+            Command::Insert { position, element } => {
+                match position.index().filter(|&i| i <= self.items.len()) {
+                    Some(index) => Plan::Change {
+                        reply: replies::inserted(element, position),
+                        effect: Effect::Insert(index, element.clone()),
+                    },
+                    None => Plan::Answer(Outcome::error(replies::invalid_position(position))),
+                }
+            }
+            Command::Remove(x) => match self.items.iter().position(|item| item == x) {
+                Some(index) => Plan::Change {
+                    reply: replies::removed(x),
+                    effect: Effect::RemoveAt(index),
+                },
+                None => Plan::Answer(Outcome::error(replies::not_present(x))),
+            },
+            Command::SortAscending => Plan::Change {
+                reply: replies::SORTED_ASCENDING.to_owned(),
+                effect: Effect::SortAscending,
+            },
+            Command::SortDescending => Plan::Change {
+                reply: replies::SORTED_DESCENDING.to_owned(),
+                effect: Effect::SortDescending,
+            },
+            Command::Clear => Plan::Change {
+                reply: replies::CLEARED.to_owned(),
+                effect: Effect::Clear,
+            },
+        }
+    }
+
+    /// Applies a planned effect. An effect whose index does not fit this list (one that
+    /// was planned against another state) is refused and changes nothing.
+    pub fn apply(&mut self, effect: Effect) -> Result<(), EffectError> {
+        let len = self.items.len();
+        match effect {
+            Effect::Append(x) => self.items.push(x),
+            Effect::Insert(index, x) if index <= len => self.items.insert(index, x),
+            Effect::RemoveAt(index) if index < len => {
+                self.items.remove(index);
+            }
+            Effect::Insert(index, _) | Effect::RemoveAt(index) => {
+                return Err(EffectError::IndexOutOfRange { index, len });
+            }
+            // UTF-8 byte order is code point order, which is Python's `str` order.
+            Effect::SortAscending => self.items.sort_unstable(),
+            Effect::SortDescending => self.items.sort_unstable_by(|a, b| b.cmp(a)),
+            Effect::Clear => self.items.clear(),
+        }
+        Ok(())
+    }
+
+    /// Plans and applies a command in one step: the reply, and whether the list changed.
+    pub fn execute(&mut self, command: &Command) -> (Outcome, Option<Effect>) {
+        match self.plan(command) {
+            Plan::Answer(outcome) => (outcome, None),
+            Plan::Change { effect, reply } => {
+                // A plan made against this very list always fits it.
+                let applied = self.apply(effect.clone()).is_ok();
+                debug_assert!(applied, "a fresh plan always applies");
+                (Outcome::ok(reply), applied.then_some(effect))
+            }
+        }
+    }
+}
+
+/// An effect that does not fit the list it is applied to.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EffectError {
+    /// Insert or remove past the end.
+    #[error("index {index} is out of range for a list of {len} elements")]
+    IndexOutOfRange {
+        /// The effect's index.
+        index: usize,
+        /// The list's length.
+        len: usize,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::protocol::parse_command;
+
+    fn run(list: &mut RemoteList, text: &str) -> String {
+        list.execute(&parse_command(text).unwrap()).0.text
+    }
+
+    #[test]
+    fn seed_document_session_gives_the_seed_replies() {
+        let mut list = RemoteList::default();
+        let session = [
+            ("mostrar", "[]"),
+            ("append 3", "Elemento '3' adicionado."),
+            ("append 3", "Elemento '3' adicionado."),
+            ("append 5", "Elemento '5' adicionado."),
+            ("append 7", "Elemento '7' adicionado."),
+            ("append 9", "Elemento '9' adicionado."),
+            ("append 3", "Elemento '3' adicionado."),
+            ("append 5", "Elemento '5' adicionado."),
+            ("mostrar", "['3', '3', '5', '7', '9', '3', '5']"),
+            ("insert 4 5", "Elemento '5' inserido na posição 4."),
+            ("remover 5", "Elemento '5' removido."),
+            ("pesquisar 6", "Não encontrado"),
+            ("ordenar_cresc", "Lista ordenada crescentemente."),
+            ("mostrar", "['3', '3', '3', '5', '5', '7', '9']"),
+            ("ordenar_desc", "Lista ordenada decrescentemente."),
+            ("mostrar", "['9', '7', '5', '5', '3', '3', '3']"),
+            ("limpar", "Lista limpa."),
+            ("mostrar", "[]"),
+        ];
+        for (request, reply) in session {
+            assert_eq!(run(&mut list, request), reply, "{request}");
+        }
+    }
+
+    #[test]
+    fn insert_accepts_zero_to_len_and_refuses_the_rest_unchanged() {
+        let mut list = RemoteList::from_items(vec!["a".into()]);
+        assert_eq!(run(&mut list, "insert 2 x"), "Posição inválida: 2");
+        assert_eq!(run(&mut list, "insert -1 x"), "Posição inválida: -1");
+        assert_eq!(
+            run(&mut list, "insert 99999999999999999999 x"),
+            "Posição inválida: 99999999999999999999"
+        );
+        assert_eq!(list.items(), ["a"]);
+        assert_eq!(
+            run(&mut list, "insert 1 z"),
+            "Elemento 'z' inserido na posição 1."
+        );
+        assert_eq!(
+            run(&mut list, "insert 0 y"),
+            "Elemento 'y' inserido na posição 0."
+        );
+        assert_eq!(list.items(), ["y", "a", "z"]);
+    }
+
+    #[test]
+    fn remove_takes_the_first_occurrence_only() {
+        let mut list = RemoteList::from_items(vec!["a".into(), "b".into(), "a".into()]);
+        assert_eq!(run(&mut list, "remover a"), "Elemento 'a' removido.");
+        assert_eq!(list.items(), ["b", "a"]);
+        assert_eq!(run(&mut list, "remover c"), "Elemento 'c' não encontrado.");
+        assert_eq!(list.items(), ["b", "a"]);
+    }
+
+    #[test]
+    fn sorting_is_by_code_point_like_python() {
+        let mut list = RemoteList::default();
+        for x in ["9", "10", "b", "B", "é", "e", "😀", "z"] {
+            run(&mut list, &format!("append {x}"));
+        }
+        run(&mut list, "ordenar_cresc");
+        assert_eq!(list.items(), ["10", "9", "B", "b", "e", "z", "é", "😀"]);
+        run(&mut list, "ordenar_desc");
+        assert_eq!(list.items(), ["😀", "é", "z", "e", "b", "B", "9", "10"]);
+    }
+
+    #[test]
+    fn multi_word_elements_are_kept_whole() {
+        let mut list = RemoteList::default();
+        assert_eq!(
+            run(&mut list, "append hello world"),
+            "Elemento 'hello world' adicionado."
+        );
+        assert_eq!(run(&mut list, "pesquisar hello world"), "Encontrado");
+        assert_eq!(run(&mut list, "pesquisar hello"), "Não encontrado");
+        assert_eq!(list.repr(), "['hello world']");
+    }
+
+    #[test]
+    fn effects_that_do_not_fit_are_refused_and_change_nothing() {
+        let mut list = RemoteList::from_items(vec!["a".into()]);
+        assert!(list.apply(Effect::Insert(2, "x".into())).is_err());
+        assert!(list.apply(Effect::RemoveAt(1)).is_err());
+        assert_eq!(list.items(), ["a"]);
+    }
+
+    #[test]
+    fn only_successful_changes_report_an_effect() {
+        let mut list = RemoteList::default();
+        let (_, effect) = list.execute(&parse_command("remover x").unwrap());
+        assert_eq!(effect, None);
+        let (_, effect) = list.execute(&parse_command("append x").unwrap());
+        assert_eq!(effect, Some(Effect::Append("x".into())));
+        let (outcome, effect) = list.execute(&parse_command("insert 5 x").unwrap());
+        assert!(outcome.is_error);
+        assert_eq!(effect, None);
+    }
+}

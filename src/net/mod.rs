@@ -1,0 +1,9 @@
+//! The wire and the list: protocol, list model, server and client worker, with no UI.
+pub mod endpoint;
+pub mod list;
+pub mod protocol;
+pub mod repr;
+pub mod server;
+pub mod service;
+
+mod printable_table;
