@@ -1,0 +1,166 @@
+//! The terminal clients, `zlist send` and `zlist shell`, on top of the client engine
+//! ([`crate::net::client`]), with the options they share.
+
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use crossbeam_channel::{Receiver, RecvTimeoutError};
+
+use crate::net::client::{
+    ClientEvent, ClientOptions, DEFAULT_ENDPOINT, DEFAULT_TRIES, DebugLine, ENDPOINT_ENV, Reply,
+    RequestFailure, RequestId,
+};
+
+pub mod send;
+pub mod shell;
+
+/// The longest `--timeout` accepted, in seconds (an hour).
+const MAX_TIMEOUT_SECS: f64 = 3600.0;
+
+/// Where the server is and how patiently to wait for it.
+#[derive(Debug, Clone, Args)]
+pub struct ConnectArgs {
+    /// The server to talk to: tcp://HOST:PORT (or HOST:PORT).
+    #[arg(long, value_name = "tcp://HOST:PORT", env = ENDPOINT_ENV, default_value = DEFAULT_ENDPOINT)]
+    pub connect: String,
+
+    /// Seconds to wait for each reply before trying again (e.g. 2.5 or 0.3).
+    #[arg(long, value_name = "SECONDS", default_value = "2.5", value_parser = parse_seconds)]
+    pub timeout: Duration,
+
+    /// How many times a request is tried before giving up (1 to 100).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = DEFAULT_TRIES,
+        value_parser = clap::value_parser!(u32).range(1..=100)
+    )]
+    pub tries: u32,
+}
+
+impl ConnectArgs {
+    /// The client engine's options for these arguments.
+    pub fn options(&self) -> ClientOptions {
+        ClientOptions {
+            endpoint: self.connect.clone(),
+            timeout: self.timeout,
+            tries: self.tries,
+        }
+    }
+}
+
+/// Reads `--timeout`: seconds, fractions allowed, more than 0 and at most an hour.
+pub fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let expected = format!(
+        "expected a number of seconds greater than 0 and at most {MAX_TIMEOUT_SECS}, such as 2.5"
+    );
+    let seconds: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number: {expected}"))?;
+    if !(seconds > 0.0 && seconds <= MAX_TIMEOUT_SECS) {
+        return Err(format!("{text:?} is out of range: {expected}"));
+    }
+    let duration = Duration::from_secs_f64(seconds);
+    if duration < Duration::from_millis(1) {
+        return Err(format!("{text:?} is under a millisecond: {expected}"));
+    }
+    Ok(duration)
+}
+
+/// How a request ended, as the terminal clients see it.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    /// The server answered (or the worker answered for a seed server that would crash).
+    Reply(Reply),
+    /// No reply.
+    Failed(RequestFailure),
+    /// The worker said nothing in time, or stopped: a bug, reported as such.
+    Lost,
+}
+
+/// The longest a request can take: every try may wait twice (`zlist.hello`, then the
+/// request), plus slack.
+pub(crate) fn request_bound(options: &ClientOptions) -> Duration {
+    options
+        .timeout
+        .saturating_mul(options.tries.saturating_mul(2))
+        .saturating_add(Duration::from_secs(5))
+}
+
+/// Waits for request `id` to end, showing every other event to `seen` on the way.
+pub(crate) fn wait_for(
+    events: &Receiver<ClientEvent>,
+    id: RequestId,
+    bound: Duration,
+    mut seen: impl FnMut(&ClientEvent),
+) -> Outcome {
+    let deadline = Instant::now() + bound;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let event = match events.recv_timeout(left) {
+            Ok(event) => event,
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {
+                return Outcome::Lost;
+            }
+        };
+        seen(&event);
+        match event {
+            ClientEvent::Reply(reply) if reply.id == id => return Outcome::Reply(reply),
+            ClientEvent::Failed {
+                id: failed, error, ..
+            } if failed == id => {
+                return Outcome::Failed(error);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A debug line as the terminal shows it: `[DEBUG] Enviando comando ao servidor: ...`.
+pub fn format_debug(line: &DebugLine) -> String {
+    let tag = match line.level {
+        tracing::Level::ERROR => "ERRO",
+        tracing::Level::WARN => "AVISO",
+        tracing::Level::INFO => "INFO",
+        _ => "DEBUG",
+    };
+    format!("[{tag}] {}", line.text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_are_positive_seconds_with_fractions() {
+        assert_eq!(parse_seconds("2.5"), Ok(Duration::from_millis(2500)));
+        assert_eq!(parse_seconds("0.3"), Ok(Duration::from_millis(300)));
+        assert_eq!(parse_seconds("1"), Ok(Duration::from_secs(1)));
+        for bad in ["0", "-1", "abc", "", "NaN", "inf", "3601", "0.0000001"] {
+            let error = parse_seconds(bad).unwrap_err();
+            assert!(
+                error.contains("expected a number of seconds"),
+                "{bad}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn debug_lines_are_tagged_by_level_like_the_seed() {
+        let line = |level, text: &str| DebugLine {
+            at: std::time::SystemTime::now(),
+            level,
+            text: text.to_owned(),
+        };
+        assert_eq!(
+            format_debug(&line(
+                tracing::Level::DEBUG,
+                "Aguardando resposta do servidor..."
+            )),
+            "[DEBUG] Aguardando resposta do servidor..."
+        );
+        assert_eq!(format_debug(&line(tracing::Level::WARN, "x")), "[AVISO] x");
+        assert_eq!(format_debug(&line(tracing::Level::ERROR, "x")), "[ERRO] x");
+    }
+}

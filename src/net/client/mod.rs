@@ -1,0 +1,351 @@
+//! The client engine: a worker thread that owns the REQ socket and talks to its driver
+//! (the GUI, the terminal clients, tests) only through crossbeam channels.
+//!
+//! The worker follows the ZeroMQ Guide's Lazy Pirate pattern: each try waits at most
+//! [`ClientOptions::timeout`]; after a timeout the REQ socket is closed and reopened and
+//! the request is tried again, up to [`ClientOptions::tries`] times. Changes are never
+//! applied twice: a zlist server gets them tagged (`zlist.req CLIENT:SEQ COMMAND`), and a
+//! seed server never gets a change resent (the user decides). See `docs/protocol.md`.
+
+use std::time::{Duration, SystemTime};
+
+use crossbeam_channel::{Receiver, Sender};
+
+use crate::net::endpoint::{self, EndpointError, Role};
+use crate::net::protocol::{self, Command, ServerKind};
+
+mod worker;
+
+/// The environment variable that gives the terminal clients' default `--connect`.
+pub const ENDPOINT_ENV: &str = "ZLIST_CONNECT";
+
+/// The seed's server address as seen from the same machine.
+pub const DEFAULT_ENDPOINT: &str = "tcp://127.0.0.1:1234";
+
+/// How long one try waits for a reply by default.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(2500);
+
+/// How many times a request is tried by default.
+pub const DEFAULT_TRIES: u32 = 3;
+
+/// Called after every event the worker sends (the GUI passes `move || ctx.request_repaint()`).
+pub type Waker = Box<dyn Fn() + Send + 'static>;
+
+/// Where and how patiently to talk to a server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientOptions {
+    /// `tcp://HOST:PORT` or `HOST:PORT`; normalised by [`spawn`].
+    pub endpoint: String,
+    /// How long one try waits for a reply.
+    pub timeout: Duration,
+    /// How many times a request is tried before it fails (at least 1).
+    pub tries: u32,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            endpoint: DEFAULT_ENDPOINT.to_owned(),
+            timeout: DEFAULT_TIMEOUT,
+            tries: DEFAULT_TRIES,
+        }
+    }
+}
+
+/// Why the client engine could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The endpoint is malformed.
+    #[error(transparent)]
+    Endpoint(#[from] EndpointError),
+    /// The options make no sense (zero tries, zero timeout).
+    #[error("invalid client option: {0}")]
+    Options(&'static str),
+    /// The operating system refused to start the worker thread.
+    #[error("cannot start the client thread: {0}")]
+    Thread(#[source] std::io::Error),
+}
+
+/// A request's number, unique within one [`ClientHandle`], increasing in queue order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestId(pub u64);
+
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// What the worker tells its driver.
+#[derive(Debug, Clone)]
+pub enum ClientEvent {
+    /// A server answered a request.
+    Reply(Reply),
+    /// A request got no answer and will not be tried again.
+    Failed {
+        /// Which request.
+        id: RequestId,
+        /// Its text, as the user would read it (never the `zlist.req` wrapper).
+        request: String,
+        /// Why it failed.
+        error: RequestFailure,
+    },
+    /// Requests dropped from the queue by [`ClientHandle::cancel_queued`].
+    Cancelled(Vec<RequestId>),
+    /// The list, parsed from the reply to `mostrar` (sent after that [`ClientEvent::Reply`]).
+    List {
+        /// The `mostrar` request it answers.
+        id: RequestId,
+        /// The elements, in order.
+        items: Vec<String>,
+    },
+    /// What answered `zlist.hello`, once per connection.
+    Server(ServerKind),
+    /// The connection's state changed.
+    Connection(ConnectionState),
+    /// One line of the debug trail, like the seed's `[DEBUG]` lines.
+    Debug(DebugLine),
+}
+
+/// A server's answer to one request.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// Which request.
+    pub id: RequestId,
+    /// The request as the user would read it (never the `zlist.req` wrapper).
+    pub request: String,
+    /// The request as a typed command, when it parses as one.
+    pub command: Option<Command>,
+    /// The reply text, as the server sent it.
+    pub text: String,
+    /// Whether the reply reports a failure ([`protocol::is_error_reply`]).
+    pub is_error: bool,
+    /// From the last try's send to its reply.
+    pub round_trip: Duration,
+    /// How many tries it took (1 when the first one was answered). 0 when the worker
+    /// answered itself without sending: a seed server would have crashed on the request
+    /// (see `docs/protocol.md`, "Clients: retries and server detection").
+    pub tries: u32,
+}
+
+/// Why a request got no reply.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequestFailure {
+    /// Every try timed out.
+    #[error(
+        "no reply from {endpoint} after {tries} {tries_word} of {secs}; is the server running?",
+        tries_word = if *tries == 1 { "try" } else { "tries" },
+        secs = Secs(*timeout)
+    )]
+    NoReply {
+        /// The server's address.
+        endpoint: String,
+        /// How many tries were made.
+        tries: u32,
+        /// How long each try waited.
+        timeout: Duration,
+    },
+    /// A seed server did not answer a change in time; it was not resent, because the seed
+    /// cannot tell a retry from a new request and might apply it twice.
+    #[error(
+        "no reply from {endpoint} within {secs}; this server speaks only the seed's \
+         protocol, so the change was not resent (it may or may not have been applied): \
+         check the list and send it again if needed",
+        secs = Secs(*timeout)
+    )]
+    ChangeNotRetried {
+        /// The server's address.
+        endpoint: String,
+        /// How long the try waited.
+        timeout: Duration,
+    },
+    /// The client was shut down before the request was answered.
+    #[error("the client stopped before the request was answered")]
+    Stopped,
+}
+
+/// Shows a duration in seconds as people write it: `2.5 s`, `0.3 s`, `1 s`.
+pub(crate) struct Secs(pub(crate) Duration);
+
+impl std::fmt::Display for Secs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} s", self.0.as_secs_f64())
+    }
+}
+
+/// The connection as libzmq's socket monitor reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionState {
+    /// Initial: the socket is open but no handshake has succeeded yet. Not connected.
+    Connecting,
+    /// The ZMTP handshake with the server succeeded.
+    Connected,
+    /// The connection was lost.
+    Disconnected,
+    /// libzmq is retrying the TCP connection (`CONNECT_RETRIED`: nothing listened there).
+    /// `CONNECT_DELAYED` is not a retry (libzmq reports it for every non-blocking connect)
+    /// and leaves the state as it was.
+    Retrying,
+    /// The peer did not complete a ZMTP handshake (not a ZeroMQ server?).
+    HandshakeFailed,
+    /// The server refused the handshake: wrong or missing token.
+    AuthFailed,
+    /// The last request got no reply after all tries.
+    Unreachable {
+        /// How many tries were made.
+        tries: u32,
+    },
+}
+
+impl ConnectionState {
+    /// Whether a server is known to be there right now.
+    pub fn is_connected(self) -> bool {
+        self == Self::Connected
+    }
+
+    /// A short Portuguese label, for the terminal clients and the debug trail.
+    pub fn label(self) -> String {
+        match self {
+            Self::Connecting => "conectando (ainda sem resposta do servidor)".to_owned(),
+            Self::Connected => "conectado".to_owned(),
+            Self::Disconnected => "desconectado".to_owned(),
+            Self::Retrying => "tentando conectar de novo".to_owned(),
+            Self::HandshakeFailed => "o par não completou o handshake ZeroMQ".to_owned(),
+            Self::AuthFailed => "autenticação recusada pelo servidor".to_owned(),
+            Self::Unreachable { tries } => {
+                format!("servidor inalcançável (sem resposta após {tries} tentativas)")
+            }
+        }
+    }
+}
+
+/// One line of the debug trail.
+#[derive(Debug, Clone)]
+pub struct DebugLine {
+    /// When it happened.
+    pub at: SystemTime,
+    /// How much it matters: DEBUG for the seed's trail, INFO for connection news, WARN for
+    /// timeouts and retries, ERROR for failed requests.
+    pub level: tracing::Level,
+    /// The line, in Portuguese like the seed's trail (without the `[DEBUG]` prefix).
+    pub text: String,
+}
+
+/// A request waiting in the worker's queue.
+#[derive(Debug)]
+pub(crate) struct Queued {
+    pub(crate) id: RequestId,
+    pub(crate) text: String,
+    pub(crate) command: Option<Command>,
+}
+
+/// What the handle tells the worker.
+#[derive(Debug)]
+pub(crate) enum Order {
+    Request(Queued),
+    CancelQueued,
+}
+
+/// The driver's side of a running client worker. Dropping it stops the worker: a request
+/// in flight is abandoned (reported as [`RequestFailure::Stopped`]) and the thread is
+/// joined, within a fraction of a second.
+pub struct ClientHandle {
+    endpoint: String,
+    orders: Option<Sender<Order>>,
+    next_id: std::sync::atomic::AtomicU64,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for ClientHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientHandle")
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Starts the worker thread. Fails only for malformed options (a bad endpoint, zero tries
+/// or a zero timeout) or when the thread cannot start.
+pub fn spawn(
+    options: ClientOptions,
+    waker: Waker,
+) -> Result<(ClientHandle, Receiver<ClientEvent>), ClientError> {
+    let endpoint = endpoint::normalize(&options.endpoint, Role::Connect)?;
+    if options.tries == 0 {
+        return Err(ClientError::Options("--tries must be at least 1"));
+    }
+    if options.timeout.is_zero() {
+        return Err(ClientError::Options("--timeout must be more than 0"));
+    }
+    let (order_tx, order_rx) = crossbeam_channel::unbounded();
+    let (event_tx, event_rx) = crossbeam_channel::unbounded();
+    let config = worker::Config {
+        endpoint: endpoint.clone(),
+        timeout: options.timeout,
+        tries: options.tries,
+    };
+    let thread = std::thread::Builder::new()
+        .name("zlist-client".to_owned())
+        .spawn(move || worker::run(config, order_rx, worker::Events::new(event_tx, waker)))
+        .map_err(ClientError::Thread)?;
+    let handle = ClientHandle {
+        endpoint,
+        orders: Some(order_tx),
+        next_id: std::sync::atomic::AtomicU64::new(1),
+        thread: Some(thread),
+    };
+    Ok((handle, event_rx))
+}
+
+impl ClientHandle {
+    /// Queues a typed seed command; returns its id at once (never blocks).
+    pub fn send(&self, command: Command) -> RequestId {
+        let text = command.to_string();
+        self.queue(text, Some(command))
+    }
+
+    /// Queues raw request text typed by a user (sent as is; the server judges it).
+    pub fn send_text(&self, text: impl Into<String>) -> RequestId {
+        let text = text.into();
+        let command = protocol::parse_command(&text).ok();
+        self.queue(text, command)
+    }
+
+    /// Drops every request still queued (not the one in flight); they are reported as
+    /// [`ClientEvent::Cancelled`].
+    pub fn cancel_queued(&self) {
+        if let Some(orders) = &self.orders {
+            // The worker only stops when this handle drops, so the send cannot fail here.
+            let _ = orders.send(Order::CancelQueued);
+        }
+    }
+
+    /// The server's address, normalised (`tcp://HOST:PORT`).
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    fn queue(&self, text: String, command: Option<Command>) -> RequestId {
+        let id = RequestId(
+            self.next_id
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        );
+        if let Some(orders) = &self.orders {
+            // The worker only stops when this handle drops, so the send cannot fail here.
+            let _ = orders.send(Order::Request(Queued { id, text, command }));
+        }
+        id
+    }
+}
+
+impl Drop for ClientHandle {
+    fn drop(&mut self) {
+        // Closing the channel is the stop signal.
+        self.orders = None;
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            tracing::error!("the client thread panicked");
+        }
+    }
+}

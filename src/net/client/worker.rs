@@ -1,0 +1,828 @@
+//! The worker thread: owns the REQ socket and its monitor and runs queued requests one at
+//! a time, Lazy Pirate style (poll with a timeout, then close, reopen and retry).
+//!
+//! The worker never blocks for long: when idle it waits on the order channel with a short
+//! timeout (to read monitor events in between); while a request is in flight it polls the
+//! REQ and monitor sockets in short slices and reads new orders between slices. Closing the
+//! order channel (dropping the handle) stops it within one slice.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError};
+
+use super::{
+    ClientEvent, ConnectionState, DebugLine, Order, Queued, Reply, RequestFailure, RequestId, Waker,
+};
+use crate::net::endpoint;
+use crate::net::protocol::{self, Command, RequestError, ServerKind};
+use crate::net::repr;
+
+/// The longest the worker goes without looking at its orders and the monitor.
+const SLICE: Duration = Duration::from_millis(25);
+
+/// Every socket instance gets its own monitor address.
+static MONITOR_SERIAL: AtomicU64 = AtomicU64::new(0);
+
+/// The worker's settings, already checked.
+pub(crate) struct Config {
+    pub(crate) endpoint: String,
+    pub(crate) timeout: Duration,
+    pub(crate) tries: u32,
+}
+
+/// The event channel and the waker.
+pub(crate) struct Events {
+    tx: Sender<ClientEvent>,
+    waker: Waker,
+}
+
+impl Events {
+    pub(crate) fn new(tx: Sender<ClientEvent>, waker: Waker) -> Self {
+        Self { tx, waker }
+    }
+
+    fn emit(&self, event: ClientEvent) {
+        // A driver that dropped its receiver no longer cares; the worker goes on until
+        // the handle is dropped.
+        if self.tx.send(event).is_ok() {
+            (self.waker)();
+        }
+    }
+
+    fn debug(&self, level: tracing::Level, text: impl Into<String>) {
+        self.emit(ClientEvent::Debug(DebugLine {
+            at: SystemTime::now(),
+            level,
+            text: text.into(),
+        }));
+    }
+}
+
+/// Runs the worker until the order channel closes.
+pub(crate) fn run(config: Config, orders: Receiver<Order>, events: Events) {
+    let mut worker = Worker {
+        context: zmq::Context::new(),
+        client_id: random_client_id(),
+        seq: 0,
+        socket: None,
+        server: None,
+        state: ConnectionState::Connecting,
+        queue: VecDeque::new(),
+        orders,
+        events,
+        config,
+    };
+    worker.events.emit(ClientEvent::Connection(worker.state));
+    worker.events.debug(
+        tracing::Level::DEBUG,
+        format!(
+            "Cliente tentando conectar ao servidor {}",
+            worker.config.endpoint
+        ),
+    );
+    worker.reopen();
+    worker.serve();
+    worker.stop();
+}
+
+/// A REQ socket and the PAIR socket that reads its monitor.
+struct Link {
+    // Field order is drop order: the REQ socket (which stops its monitor) goes first.
+    req: zmq::Socket,
+    monitor: zmq::Socket,
+}
+
+/// How one exchange (one request sent, one reply awaited) ended.
+enum Exchange {
+    Reply { text: String, round_trip: Duration },
+    TimedOut,
+    Stop,
+}
+
+/// Whether the worker goes on after a request.
+enum Flow {
+    Continue,
+    Stop,
+}
+
+struct Worker {
+    context: zmq::Context,
+    client_id: String,
+    seq: u64,
+    socket: Option<Link>,
+    /// Who answered `zlist.hello` on this connection; `None` until asked.
+    server: Option<ServerKind>,
+    state: ConnectionState,
+    queue: VecDeque<Queued>,
+    orders: Receiver<Order>,
+    events: Events,
+    config: Config,
+}
+
+impl Worker {
+    /// The main loop: wait for orders, run requests in order.
+    fn serve(&mut self) {
+        loop {
+            if let Some(request) = self.queue.pop_front() {
+                if let Flow::Stop = self.run_request(request) {
+                    return;
+                }
+                continue;
+            }
+            match self.orders.recv_timeout(SLICE) {
+                Ok(order) => self.take_order(order),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+            self.drain_monitor();
+        }
+    }
+
+    /// Reports everything unfinished as stopped and closes the sockets.
+    fn stop(&mut self) {
+        for request in std::mem::take(&mut self.queue) {
+            self.fail(request.id, &request.text, RequestFailure::Stopped);
+        }
+        self.socket = None;
+    }
+
+    fn take_order(&mut self, order: Order) {
+        match order {
+            Order::Request(request) => self.queue.push_back(request),
+            Order::CancelQueued => {
+                let ids: Vec<RequestId> = self.queue.drain(..).map(|r| r.id).collect();
+                if !ids.is_empty() {
+                    self.events.debug(
+                        tracing::Level::INFO,
+                        format!("{} pedido(s) na fila cancelado(s).", ids.len()),
+                    );
+                    self.events.emit(ClientEvent::Cancelled(ids));
+                }
+            }
+        }
+    }
+
+    /// Reads the orders that arrived; `false` when the handle is gone.
+    fn drain_orders(&mut self) -> bool {
+        loop {
+            match self.orders.try_recv() {
+                Ok(order) => self.take_order(order),
+                Err(TryRecvError::Empty) => return true,
+                Err(TryRecvError::Disconnected) => return false,
+            }
+        }
+    }
+
+    fn fail(&self, id: RequestId, request: &str, error: RequestFailure) {
+        self.events.debug(
+            tracing::Level::ERROR,
+            format!("Pedido '{request}' falhou: {}", failure_pt(&error)),
+        );
+        self.events.emit(ClientEvent::Failed {
+            id,
+            request: request.to_owned(),
+            error,
+        });
+    }
+
+    /// Runs one request through all its tries.
+    fn run_request(&mut self, request: Queued) -> Flow {
+        let Queued { id, text, command } = request;
+        let is_change = command.as_ref().is_some_and(Command::is_change);
+        // Set once the change has gone out: from then on only a tagged retry may resend it.
+        let mut tagged_wire: Option<String> = None;
+        let tries = self.config.tries;
+        for attempt in 1..=tries {
+            if self.server.is_none() {
+                match self.hello() {
+                    Exchange::Reply { text: reply, .. } => {
+                        let kind = ServerKind::from_hello_reply(&reply);
+                        self.announce_server(&kind);
+                        self.server = Some(kind);
+                    }
+                    Exchange::TimedOut => {
+                        self.timed_out(attempt);
+                        continue;
+                    }
+                    Exchange::Stop => return self.stopped(id, &text),
+                }
+            }
+            let server_tags = self
+                .server
+                .as_ref()
+                .is_some_and(|kind| kind.feature("tags").is_some_and(|v| v != "0"));
+            if is_change && !server_tags && tagged_wire.is_some() {
+                // Sent tagged to a zlist server, and now a seed server answers: resending
+                // plain could apply it twice.
+                return self.change_not_retried(id, &text);
+            }
+            if !server_tags && let Some(refusal) = seed_would_crash(&text) {
+                self.answer_locally(id, &text, command, &refusal);
+                return Flow::Continue;
+            }
+            let wire = if is_change && server_tags {
+                tagged_wire
+                    .get_or_insert_with(|| {
+                        self.seq += 1;
+                        format!(
+                            "{} {}:{} {text}",
+                            protocol::TAGGED,
+                            self.client_id,
+                            self.seq
+                        )
+                    })
+                    .clone()
+            } else {
+                text.clone()
+            };
+            self.events.debug(
+                tracing::Level::DEBUG,
+                format!("Enviando comando ao servidor: {text}"),
+            );
+            if wire != text {
+                self.events.debug(
+                    tracing::Level::DEBUG,
+                    format!(
+                        "(etiquetado para o servidor zlist, aplicado no máximo uma vez: {})",
+                        wire.split(' ').take(2).collect::<Vec<_>>().join(" ")
+                    ),
+                );
+            }
+            match self.exchange(&wire) {
+                Exchange::Reply {
+                    text: reply,
+                    round_trip,
+                } => {
+                    self.deliver(id, text, command, reply, round_trip, attempt);
+                    return Flow::Continue;
+                }
+                Exchange::TimedOut => {
+                    self.timed_out(attempt);
+                    if is_change && !server_tags {
+                        return self.change_not_retried(id, &text);
+                    }
+                }
+                Exchange::Stop => return self.stopped(id, &text),
+            }
+        }
+        self.set_state(ConnectionState::Unreachable { tries });
+        self.fail(
+            id,
+            &text,
+            RequestFailure::NoReply {
+                endpoint: self.config.endpoint.clone(),
+                tries,
+                timeout: self.config.timeout,
+            },
+        );
+        Flow::Continue
+    }
+
+    fn stopped(&mut self, id: RequestId, text: &str) -> Flow {
+        self.fail(id, text, RequestFailure::Stopped);
+        Flow::Stop
+    }
+
+    fn change_not_retried(&mut self, id: RequestId, text: &str) -> Flow {
+        self.fail(
+            id,
+            text,
+            RequestFailure::ChangeNotRetried {
+                endpoint: self.config.endpoint.clone(),
+                timeout: self.config.timeout,
+            },
+        );
+        Flow::Continue
+    }
+
+    /// Asks the server which protocol it speaks.
+    fn hello(&mut self) -> Exchange {
+        self.events.debug(
+            tracing::Level::DEBUG,
+            format!(
+                "Perguntando ao servidor qual protocolo ele fala ({})",
+                protocol::HELLO
+            ),
+        );
+        self.exchange(protocol::HELLO)
+    }
+
+    fn announce_server(&self, kind: &ServerKind) {
+        let line = match kind {
+            ServerKind::Zlist { version, .. } => format!(
+                "Servidor zlist (extensões versão {version}): alterações vão etiquetadas e \
+                 nunca são aplicadas duas vezes."
+            ),
+            ServerKind::Seed => "Servidor do protocolo original (seed): uma alteração sem \
+                                 resposta não será reenviada automaticamente."
+                .to_owned(),
+        };
+        self.events.debug(tracing::Level::INFO, line);
+        self.events.emit(ClientEvent::Server(kind.clone()));
+    }
+
+    /// After a try without reply: Lazy Pirate's close and reopen.
+    fn timed_out(&mut self, attempt: u32) {
+        let more = if attempt < self.config.tries {
+            "reabrindo o socket e tentando de novo"
+        } else {
+            "desistindo"
+        };
+        self.events.debug(
+            tracing::Level::WARN,
+            format!(
+                "Sem resposta em {} (tentativa {attempt} de {}); {more}.",
+                super::Secs(self.config.timeout),
+                self.config.tries
+            ),
+        );
+        self.reopen();
+    }
+
+    /// Answers a request without sending it: a seed server would crash on it.
+    fn answer_locally(
+        &mut self,
+        id: RequestId,
+        text: &str,
+        command: Option<Command>,
+        refusal: &RequestError,
+    ) {
+        self.events.debug(
+            tracing::Level::WARN,
+            format!(
+                "Pedido {text:?} não enviado: o servidor original (seed) travaria com ele. {refusal}"
+            ),
+        );
+        self.events.emit(ClientEvent::Reply(Reply {
+            id,
+            request: text.to_owned(),
+            command,
+            text: refusal.to_string(),
+            is_error: true,
+            round_trip: Duration::ZERO,
+            tries: 0,
+        }));
+    }
+
+    fn deliver(
+        &mut self,
+        id: RequestId,
+        request: String,
+        command: Option<Command>,
+        text: String,
+        round_trip: Duration,
+        tries: u32,
+    ) {
+        self.events.debug(
+            tracing::Level::DEBUG,
+            format!("Resposta recebida do servidor: {text}"),
+        );
+        let mut is_error = protocol::is_error_reply(command.as_ref(), &text);
+        let mut items = None;
+        if command == Some(Command::Show) && !is_error {
+            match repr::parse_list_repr(&text) {
+                Ok(list) => items = Some(list),
+                Err(error) => {
+                    is_error = true;
+                    self.events.debug(
+                        tracing::Level::ERROR,
+                        format!(
+                            "A resposta a {} não é uma lista no formato esperado \
+                             (['a', 'b']): {error}",
+                            protocol::SHOW
+                        ),
+                    );
+                }
+            }
+        }
+        self.events.emit(ClientEvent::Reply(Reply {
+            id,
+            request,
+            command,
+            text,
+            is_error,
+            round_trip,
+            tries,
+        }));
+        if let Some(items) = items {
+            self.events.emit(ClientEvent::List { id, items });
+        }
+    }
+
+    /// Sends one request and waits at most the timeout for its reply.
+    fn exchange(&mut self, wire: &str) -> Exchange {
+        let started = Instant::now();
+        let deadline = started + self.config.timeout;
+        if self.socket.is_none() {
+            self.reopen();
+        }
+        let mut sent = false;
+        if let Some(link) = &self.socket {
+            match link.req.send(wire, zmq::DONTWAIT) {
+                Ok(()) => sent = true,
+                Err(error) => self.events.debug(
+                    tracing::Level::ERROR,
+                    format!("Não foi possível enviar o pedido: {error}"),
+                ),
+            }
+        }
+        if sent {
+            self.events
+                .debug(tracing::Level::DEBUG, "Aguardando resposta do servidor...");
+        }
+        loop {
+            let now = Instant::now();
+            if now >= deadline {
+                return Exchange::TimedOut;
+            }
+            let slice = (deadline - now).min(SLICE);
+            if !self.drain_orders() {
+                return Exchange::Stop;
+            }
+            let Some(link) = &self.socket else {
+                std::thread::sleep(slice);
+                continue;
+            };
+            let mut items = [
+                link.req.as_poll_item(zmq::POLLIN),
+                link.monitor.as_poll_item(zmq::POLLIN),
+            ];
+            let millis = i64::try_from(slice.as_millis()).unwrap_or(i64::MAX).max(1);
+            if let Err(error) = zmq::poll(&mut items, millis) {
+                if error != zmq::Error::EINTR {
+                    self.events.debug(
+                        tracing::Level::ERROR,
+                        format!("Erro ao aguardar a resposta: {error}"),
+                    );
+                    std::thread::sleep(slice);
+                }
+                continue;
+            }
+            let (reply_ready, monitor_ready) = (items[0].is_readable(), items[1].is_readable());
+            if monitor_ready {
+                self.drain_monitor();
+            }
+            if reply_ready && let Some(link) = &self.socket {
+                match link.req.recv_multipart(zmq::DONTWAIT) {
+                    Ok(frames) => {
+                        let bytes = frames.concat();
+                        let text = match String::from_utf8(bytes) {
+                            Ok(text) => text,
+                            Err(error) => {
+                                self.events.debug(
+                                    tracing::Level::WARN,
+                                    "A resposta não é texto UTF-8 válido; \
+                                     bytes inválidos trocados por \u{fffd}.",
+                                );
+                                String::from_utf8_lossy(error.as_bytes()).into_owned()
+                            }
+                        };
+                        return Exchange::Reply {
+                            text,
+                            round_trip: started.elapsed(),
+                        };
+                    }
+                    Err(zmq::Error::EAGAIN | zmq::Error::EINTR) => {}
+                    Err(error) => {
+                        self.events.debug(
+                            tracing::Level::ERROR,
+                            format!("Erro ao receber a resposta: {error}"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Closes the current socket (if any) and opens a fresh one, with its monitor.
+    fn reopen(&mut self) {
+        self.socket = None;
+        self.server = None;
+        match self.open() {
+            Ok(link) => self.socket = Some(link),
+            Err((doing, error)) => self.events.debug(
+                tracing::Level::ERROR,
+                format!("Não foi possível abrir o socket ({doing}): {error}"),
+            ),
+        }
+        if !matches!(self.state, ConnectionState::Unreachable { .. }) {
+            self.set_state(ConnectionState::Connecting);
+        }
+    }
+
+    fn open(&self) -> Result<Link, (&'static str, zmq::Error)> {
+        let req = self
+            .context
+            .socket(zmq::REQ)
+            .map_err(|e| ("criar o socket REQ", e))?;
+        req.set_linger(0).map_err(|e| ("ZMQ_LINGER", e))?;
+        if endpoint::is_ipv6(&self.config.endpoint) {
+            req.set_ipv6(true).map_err(|e| ("ZMQ_IPV6", e))?;
+        }
+        let address = format!(
+            "inproc://zlist-client-monitor-{}",
+            MONITOR_SERIAL.fetch_add(1, Ordering::Relaxed)
+        );
+        req.monitor(&address, zmq::SocketEvent::ALL as i32)
+            .map_err(|e| ("ZMQ monitor", e))?;
+        let monitor = self
+            .context
+            .socket(zmq::PAIR)
+            .map_err(|e| ("criar o socket do monitor", e))?;
+        monitor.set_linger(0).map_err(|e| ("ZMQ_LINGER", e))?;
+        monitor
+            .connect(&address)
+            .map_err(|e| ("conectar o monitor", e))?;
+        req.connect(&self.config.endpoint)
+            .map_err(|e| ("connect", e))?;
+        Ok(Link { req, monitor })
+    }
+
+    /// Reads every monitor event waiting and turns them into state changes.
+    fn drain_monitor(&mut self) {
+        loop {
+            let Some(link) = &self.socket else { return };
+            let frames = match link.monitor.recv_multipart(zmq::DONTWAIT) {
+                Ok(frames) => frames,
+                Err(zmq::Error::EAGAIN) => return,
+                Err(zmq::Error::EINTR) => continue,
+                Err(error) => {
+                    tracing::warn!("cannot read the socket monitor: {error}");
+                    return;
+                }
+            };
+            let Some((event, value)) = frames.first().and_then(|f| parse_monitor_frame(f)) else {
+                tracing::warn!(
+                    "unexpected socket monitor message ({} frames)",
+                    frames.len()
+                );
+                continue;
+            };
+            self.monitor_event(event, value);
+        }
+    }
+
+    fn monitor_event(&mut self, event: u16, value: u32) {
+        use zmq::SocketEvent as E;
+        let event = MonitorEvent::from_raw(event);
+        let state = event.state();
+        let endpoint = &self.config.endpoint;
+        let line = match event {
+            MonitorEvent::Known(E::CONNECTED) => {
+                format!("Conexão TCP aberta com {endpoint}; aguardando o handshake ZeroMQ...")
+            }
+            MonitorEvent::Known(E::CONNECT_RETRIED) => {
+                format!("Sem conexão com {endpoint}; nova tentativa em {value} ms.")
+            }
+            MonitorEvent::Known(E::HANDSHAKE_SUCCEEDED) => {
+                format!("Conexão estabelecida com {endpoint} (handshake ZeroMQ concluído).")
+            }
+            MonitorEvent::Known(E::DISCONNECTED) => {
+                // Whoever answers after a reconnection may be another server.
+                self.server = None;
+                format!("Conexão com {endpoint} perdida.")
+            }
+            MonitorEvent::Known(E::HANDSHAKE_FAILED_NO_DETAIL | E::HANDSHAKE_FAILED_PROTOCOL) => {
+                format!(
+                    "Handshake ZeroMQ com {endpoint} falhou: o outro lado não parece ser um \
+                     servidor ZeroMQ compatível."
+                )
+            }
+            MonitorEvent::Known(E::HANDSHAKE_FAILED_AUTH) => {
+                format!("O servidor {endpoint} recusou a autenticação (token errado ou ausente).")
+            }
+            MonitorEvent::Known(_) | MonitorEvent::Other => return,
+        };
+        if let Some(state) = state {
+            // "Unreachable" stays until something definite happens: a retry timer or a
+            // lost connection says nothing new about a server that did not answer.
+            let keep_unreachable = matches!(self.state, ConnectionState::Unreachable { .. })
+                && matches!(
+                    state,
+                    ConnectionState::Retrying | ConnectionState::Disconnected
+                );
+            // Repeats (a retry every 100 ms while nothing listens) would flood the trail.
+            if keep_unreachable || !self.set_state(state) {
+                return;
+            }
+        }
+        let level = match state {
+            Some(ConnectionState::HandshakeFailed | ConnectionState::AuthFailed) => {
+                tracing::Level::WARN
+            }
+            Some(_) => tracing::Level::INFO,
+            None => tracing::Level::DEBUG,
+        };
+        self.events.debug(level, line);
+    }
+
+    /// Records and reports a new state; `false` when nothing changed.
+    fn set_state(&mut self, state: ConnectionState) -> bool {
+        if self.state == state {
+            return false;
+        }
+        self.state = state;
+        self.events.emit(ClientEvent::Connection(state));
+        true
+    }
+}
+
+/// A monitor event number, known to this build or not.
+enum MonitorEvent {
+    Known(zmq::SocketEvent),
+    Other,
+}
+
+impl MonitorEvent {
+    /// Like `zmq::SocketEvent::from_raw`, without its panic on numbers it does not know.
+    fn from_raw(raw: u16) -> Self {
+        use zmq::SocketEvent as E;
+        [
+            E::CONNECTED,
+            E::CONNECT_DELAYED,
+            E::CONNECT_RETRIED,
+            E::LISTENING,
+            E::BIND_FAILED,
+            E::ACCEPTED,
+            E::ACCEPT_FAILED,
+            E::CLOSED,
+            E::CLOSE_FAILED,
+            E::DISCONNECTED,
+            E::MONITOR_STOPPED,
+            E::HANDSHAKE_FAILED_NO_DETAIL,
+            E::HANDSHAKE_SUCCEEDED,
+            E::HANDSHAKE_FAILED_PROTOCOL,
+            E::HANDSHAKE_FAILED_AUTH,
+        ]
+        .into_iter()
+        .find(|event| event.to_raw() == raw)
+        .map_or(Self::Other, Self::Known)
+    }
+
+    /// The connection state this event puts the socket in, if it says anything about it.
+    /// A TCP connection (`CONNECTED`) and a connection in progress (`CONNECT_DELAYED`, which
+    /// libzmq reports for every non-blocking connect) are not yet a server: no change.
+    fn state(&self) -> Option<ConnectionState> {
+        use zmq::SocketEvent as E;
+        match self {
+            Self::Known(E::HANDSHAKE_SUCCEEDED) => Some(ConnectionState::Connected),
+            Self::Known(E::DISCONNECTED) => Some(ConnectionState::Disconnected),
+            Self::Known(E::CONNECT_RETRIED) => Some(ConnectionState::Retrying),
+            Self::Known(E::HANDSHAKE_FAILED_NO_DETAIL | E::HANDSHAKE_FAILED_PROTOCOL) => {
+                Some(ConnectionState::HandshakeFailed)
+            }
+            Self::Known(E::HANDSHAKE_FAILED_AUTH) => Some(ConnectionState::AuthFailed),
+            Self::Known(_) | Self::Other => None,
+        }
+    }
+}
+
+/// The first frame of a monitor message: the event (u16 LE) and its value (u32 LE).
+fn parse_monitor_frame(frame: &[u8]) -> Option<(u16, u32)> {
+    let event = u16::from_le_bytes(frame.get(0..2)?.try_into().ok()?);
+    let value = u32::from_le_bytes(frame.get(2..6)?.try_into().ok()?);
+    Some((event, value))
+}
+
+/// A failure explained in the debug trail's language.
+fn failure_pt(failure: &RequestFailure) -> String {
+    match failure {
+        RequestFailure::NoReply {
+            endpoint,
+            tries,
+            timeout,
+        } => format!(
+            "sem resposta de {endpoint} após {tries} tentativa(s) de {}; o servidor está rodando?",
+            super::Secs(*timeout)
+        ),
+        RequestFailure::ChangeNotRetried { endpoint, timeout } => format!(
+            "sem resposta de {endpoint} em {}. O servidor fala só o protocolo original (seed), \
+             então a alteração não foi reenviada (pode ter sido aplicada ou não): confira a \
+             lista e envie de novo se precisar.",
+            super::Secs(*timeout)
+        ),
+        RequestFailure::Stopped => "o cliente parou antes da resposta.".to_owned(),
+    }
+}
+
+/// Requests that the seed's server cannot survive: it raises on them and never answers
+/// again (`docs/protocol.md`). Only unknown command words get its `Comando inválido.`.
+fn seed_would_crash(text: &str) -> Option<RequestError> {
+    match protocol::parse_command(text) {
+        Ok(_) | Err(RequestError::UnknownCommand) => None,
+        Err(error) => Some(error),
+    }
+}
+
+/// A random id for this client session, from std's randomly keyed hasher, the time, the
+/// process id and a counter: 32 hex digits.
+fn random_client_id() -> String {
+    use std::hash::{BuildHasher as _, Hasher as _};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let mut words = [0u64; 2];
+    for (i, word) in words.iter_mut().enumerate() {
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u128(nanos);
+        hasher.write_u32(std::process::id());
+        hasher.write_u64(count);
+        hasher.write_usize(i);
+        *word = hasher.finish();
+    }
+    format!("{:016x}{:016x}", words[0], words[1])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_ids_are_valid_tags_and_differ() {
+        let a = random_client_id();
+        let b = random_client_id();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 32);
+        let tagged = format!("zlist.req {a}:1 append x");
+        assert!(matches!(
+            protocol::Request::parse(&tagged),
+            Ok(protocol::Request::Tagged { .. })
+        ));
+    }
+
+    #[test]
+    fn monitor_frames_are_read_little_endian_and_short_ones_refused() {
+        let mut frame = zmq::SocketEvent::HANDSHAKE_SUCCEEDED
+            .to_raw()
+            .to_le_bytes()
+            .to_vec();
+        frame.extend_from_slice(&7u32.to_le_bytes());
+        assert_eq!(
+            parse_monitor_frame(&frame),
+            Some((zmq::SocketEvent::HANDSHAKE_SUCCEEDED.to_raw(), 7))
+        );
+        assert_eq!(parse_monitor_frame(&frame[..5]), None);
+        assert_eq!(parse_monitor_frame(&[]), None);
+    }
+
+    #[test]
+    fn only_a_succeeded_handshake_means_connected() {
+        use zmq::SocketEvent as E;
+        let state = |event: E| MonitorEvent::from_raw(event.to_raw()).state();
+        assert_eq!(state(E::CONNECTED), None);
+        assert_eq!(state(E::CONNECT_DELAYED), None);
+        assert_eq!(
+            state(E::HANDSHAKE_SUCCEEDED),
+            Some(ConnectionState::Connected)
+        );
+        assert_eq!(state(E::CONNECT_RETRIED), Some(ConnectionState::Retrying));
+        assert_eq!(state(E::DISCONNECTED), Some(ConnectionState::Disconnected));
+        assert_eq!(
+            state(E::HANDSHAKE_FAILED_PROTOCOL),
+            Some(ConnectionState::HandshakeFailed)
+        );
+        assert_eq!(
+            state(E::HANDSHAKE_FAILED_NO_DETAIL),
+            Some(ConnectionState::HandshakeFailed)
+        );
+        assert_eq!(
+            state(E::HANDSHAKE_FAILED_AUTH),
+            Some(ConnectionState::AuthFailed)
+        );
+        assert_eq!(state(E::MONITOR_STOPPED), None);
+    }
+
+    #[test]
+    fn unknown_monitor_events_do_not_panic() {
+        assert!(matches!(
+            MonitorEvent::from_raw(0x8000),
+            MonitorEvent::Other
+        ));
+        assert!(matches!(
+            MonitorEvent::from_raw(zmq::SocketEvent::HANDSHAKE_FAILED_AUTH.to_raw()),
+            MonitorEvent::Known(zmq::SocketEvent::HANDSHAKE_FAILED_AUTH)
+        ));
+    }
+
+    #[test]
+    fn only_requests_that_crash_the_seed_are_answered_locally() {
+        for crashing in [
+            "",
+            "  ",
+            "append",
+            "insert",
+            "insert 1",
+            "insert abc x",
+            "remover",
+        ] {
+            assert!(seed_would_crash(crashing).is_some(), "{crashing:?}");
+        }
+        for fine in ["mostrar", "append 3", "sair", "zlist.hello", "insert -1 x"] {
+            assert!(seed_would_crash(fine).is_none(), "{fine:?}");
+        }
+    }
+}
