@@ -1,0 +1,191 @@
+//! The embedded ("local") server: a zlist server running inside the app, for the
+//! single-machine demo. Starting it binds synchronously (so "port in use" comes back at
+//! once as a clear error) and serving happens on the server's own thread.
+
+use std::path::PathBuf;
+
+use crate::net::endpoint::{self, Role};
+use crate::net::list::RemoteList;
+use crate::net::server::{Server, ServerConfig};
+use crate::net::store::Storage;
+use crate::ui::settings::LocalServerSettings;
+
+/// The subfolder of the platform data folder where the embedded server keeps its list.
+pub const DATA_SUBDIR: &str = "embedded";
+
+/// Where the embedded server keeps its list when asked to: `embedded` under the platform's
+/// data folder (e.g. `~/.local/share/zlist/embedded`); `None` when there is no home folder.
+pub fn default_data_dir() -> Option<PathBuf> {
+    Storage::default_dir().map(|dir| dir.join(DATA_SUBDIR))
+}
+
+/// The embedded server, when it runs.
+#[derive(Debug, Default)]
+pub struct LocalServer {
+    server: Option<Server>,
+}
+
+impl LocalServer {
+    /// Starts a server with these options, keeping the list in [`default_data_dir`] when
+    /// `settings.persist` is set; returns the endpoint a client on this machine connects
+    /// to (the real port when port 0 was asked for). The error is ready to show.
+    pub fn start(&mut self, settings: &LocalServerSettings) -> Result<String, String> {
+        self.start_in(settings, default_data_dir())
+    }
+
+    /// As [`Self::start`], keeping the list in `data_dir` when `settings.persist` is set
+    /// (in memory when it is not, or when `data_dir` is `None`).
+    pub fn start_in(
+        &mut self,
+        settings: &LocalServerSettings,
+        data_dir: Option<PathBuf>,
+    ) -> Result<String, String> {
+        self.stop();
+        let storage = match data_dir {
+            Some(dir) if settings.persist => Storage::disk(dir),
+            _ => Storage::Memory,
+        };
+        let config = ServerConfig {
+            bind: settings.bind.trim().to_owned(),
+            storage,
+            ..ServerConfig::default()
+        };
+        let server =
+            Server::start(config, RemoteList::default()).map_err(|error| error.to_string())?;
+        let local = server.local_endpoint();
+        tracing::info!(endpoint = server.endpoint(), "local server started");
+        self.server = Some(server);
+        Ok(local)
+    }
+
+    /// Stops the server if it runs (joins its thread; its list is dropped).
+    pub fn stop(&mut self) {
+        if let Some(server) = self.server.take() {
+            match server.stop() {
+                Ok(list) => tracing::info!(elements = list.len(), "local server stopped"),
+                Err(error) => tracing::error!("local server stopped with an error: {error}"),
+            }
+        }
+    }
+
+    /// Whether the server runs.
+    pub fn is_running(&self) -> bool {
+        self.server.is_some()
+    }
+
+    /// The address it listens on, when it runs.
+    pub fn endpoint(&self) -> Option<&str> {
+        self.server.as_ref().map(Server::endpoint)
+    }
+
+    /// The address a client on this machine uses, when it runs.
+    pub fn local_endpoint(&self) -> Option<String> {
+        self.server.as_ref().map(Server::local_endpoint)
+    }
+}
+
+/// Whether a bind address listens on every interface (`0.0.0.0`, `*`, `[::]`), which
+/// exposes the list to anyone who can reach the port.
+pub fn binds_every_interface(bind: &str) -> bool {
+    let Ok(normalized) = endpoint::normalize(bind, Role::Bind) else {
+        return false;
+    };
+    matches!(
+        endpoint::host(&normalized),
+        Some("0.0.0.0" | "*" | "[::]" | "[::0]" | "[0:0:0:0:0:0:0:0]")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcard_binds_are_recognised() {
+        assert!(binds_every_interface("tcp://0.0.0.0:1234"));
+        assert!(binds_every_interface("*:1234"));
+        assert!(binds_every_interface("tcp://[::]:1234"));
+        assert!(!binds_every_interface("tcp://127.0.0.1:1234"));
+        assert!(!binds_every_interface("garbage"));
+    }
+
+    fn in_memory(bind: &str) -> LocalServerSettings {
+        LocalServerSettings {
+            bind: bind.to_owned(),
+            persist: false,
+        }
+    }
+
+    #[test]
+    fn a_port_in_use_is_a_clear_error_not_a_crash() {
+        let mut first = LocalServer::default();
+        let endpoint = first.start(&in_memory("tcp://127.0.0.1:0")).unwrap();
+        let mut second = LocalServer::default();
+        let error = second.start(&in_memory(&endpoint)).unwrap_err();
+        assert!(error.contains("in use"), "{error}");
+        assert!(!second.is_running());
+        first.stop();
+        assert!(!first.is_running());
+    }
+
+    #[test]
+    fn a_malformed_bind_address_says_what_is_expected() {
+        let error = LocalServer::default()
+            .start(&in_memory("nonsense"))
+            .unwrap_err();
+        assert!(error.contains("tcp://HOST:PORT"), "{error}");
+    }
+
+    #[test]
+    fn the_persisted_embedded_list_survives_a_restart() {
+        use crate::net::client::{self, ClientEvent, ClientOptions};
+        use crate::net::protocol::Command;
+
+        let dir = tempfile::tempdir().unwrap();
+        let settings = LocalServerSettings {
+            bind: "tcp://127.0.0.1:0".to_owned(),
+            persist: true,
+        };
+        let mut server = LocalServer::default();
+        let endpoint = server
+            .start_in(&settings, Some(dir.path().join(DATA_SUBDIR)))
+            .unwrap();
+        let options = ClientOptions {
+            endpoint,
+            ..ClientOptions::default()
+        };
+        let (handle, events) = client::spawn(options, Box::new(|| {})).unwrap();
+        let id = handle.send(Command::Append("kept".to_owned()));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match events.recv_timeout(left).expect("no reply to append") {
+                ClientEvent::Reply(reply) if reply.id == id => break,
+                _ => {}
+            }
+        }
+        drop(handle);
+        server.stop();
+
+        let endpoint = server
+            .start_in(&settings, Some(dir.path().join(DATA_SUBDIR)))
+            .unwrap();
+        let options = ClientOptions {
+            endpoint,
+            ..ClientOptions::default()
+        };
+        let (handle, events) = client::spawn(options, Box::new(|| {})).unwrap();
+        handle.send(Command::Show);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if let ClientEvent::List { items, .. } =
+                events.recv_timeout(left).expect("no list after restart")
+            {
+                assert_eq!(items, ["kept"]);
+                break;
+            }
+        }
+        drop(handle);
+        server.stop();
+    }
+}

@@ -1,0 +1,902 @@
+//! The app's two languages, Brazilian Portuguese and English: every UI string lives here.
+//!
+//! Plain strings are fields of [`Texts`] (so the compiler checks that both languages have
+//! each one); messages with values in them are methods on [`Language`] with an exhaustive
+//! `match`. Protocol words and the server's reply texts are never translated.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::net::client::{ConnectionState, RequestFailure};
+
+/// A language the UI speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Language {
+    /// Português (Brasil).
+    PtBr,
+    /// English.
+    En,
+}
+
+impl Language {
+    /// Every language, in menu order.
+    pub const ALL: [Self; 2] = [Self::PtBr, Self::En];
+
+    /// Picks the language for an OS locale such as `pt-BR`, `pt_PT.UTF-8` or `en-US`:
+    /// Portuguese for any `pt` locale, English otherwise (and when the OS does not say).
+    pub fn from_locale(locale: Option<&str>) -> Self {
+        match locale {
+            Some(locale) if locale.to_ascii_lowercase().starts_with("pt") => Self::PtBr,
+            _ => Self::En,
+        }
+    }
+
+    /// The language of the operating system's locale.
+    pub fn from_os() -> Self {
+        Self::from_locale(sys_locale::get_locale().as_deref())
+    }
+
+    /// The language's own name, as shown in the language menu.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Self::PtBr => "Português (Brasil)",
+            Self::En => "English",
+        }
+    }
+
+    /// The plain strings of this language.
+    pub fn texts(self) -> &'static Texts {
+        match self {
+            Self::PtBr => &PT_BR,
+            Self::En => &EN,
+        }
+    }
+
+    /// The status light's text for a connection state.
+    pub fn connection_state(self, state: ConnectionState) -> String {
+        let t = self.texts();
+        match state {
+            ConnectionState::Connecting => t.state_connecting.to_owned(),
+            ConnectionState::Connected => t.state_connected.to_owned(),
+            ConnectionState::Disconnected => t.state_lost.to_owned(),
+            ConnectionState::Retrying => t.state_retrying.to_owned(),
+            ConnectionState::HandshakeFailed => t.state_handshake_failed.to_owned(),
+            ConnectionState::AuthFailed => t.state_auth_failed.to_owned(),
+            ConnectionState::Unreachable { tries } => match self {
+                Self::PtBr => format!("Inalcançável (sem resposta após {tries} tentativas)"),
+                Self::En => format!("Unreachable (no reply after {tries} tries)"),
+            },
+        }
+    }
+
+    /// What a request failure means and what to try, for the status line.
+    pub fn request_failure(self, request: &str, failure: &RequestFailure) -> String {
+        match (self, failure) {
+            (
+                Self::PtBr,
+                RequestFailure::NoReply {
+                    endpoint,
+                    tries,
+                    timeout,
+                },
+            ) => format!(
+                "“{request}”: sem resposta de {endpoint} após {tries} tentativas de {}. \
+                 O servidor está rodando? Confira o endereço e a porta (numa EC2, a porta \
+                 liberada no security group).",
+                seconds(*timeout)
+            ),
+            (
+                Self::En,
+                RequestFailure::NoReply {
+                    endpoint,
+                    tries,
+                    timeout,
+                },
+            ) => format!(
+                "“{request}”: no reply from {endpoint} after {tries} tries of {}. Is the \
+                 server running? Check the address and port (on EC2, the port must be open \
+                 in the security group).",
+                seconds(*timeout)
+            ),
+            (Self::PtBr, RequestFailure::ChangeNotRetried { endpoint, timeout }) => format!(
+                "“{request}”: sem resposta de {endpoint} em {}. Este servidor só fala o \
+                 protocolo da aula, então a mudança não foi reenviada (pode ou não ter sido \
+                 aplicada): atualize a lista e envie de novo se precisar.",
+                seconds(*timeout)
+            ),
+            (Self::En, RequestFailure::ChangeNotRetried { endpoint, timeout }) => format!(
+                "“{request}”: no reply from {endpoint} within {}. This server speaks only \
+                 the classroom protocol, so the change was not resent (it may or may not have \
+                 been applied): refresh the list and send it again if needed.",
+                seconds(*timeout)
+            ),
+            (Self::PtBr, RequestFailure::Stopped) => {
+                format!("“{request}”: o cliente foi desligado antes da resposta.")
+            }
+            (Self::En, RequestFailure::Stopped) => {
+                format!("“{request}”: the client was stopped before the reply came.")
+            }
+        }
+    }
+
+    /// An error reply from the server: its text exactly, then what it means.
+    pub fn error_reply(self, request: &str, reply: &str) -> String {
+        match self {
+            Self::PtBr => format!("{request} » {reply}  (o servidor recusou; a lista não mudou)"),
+            Self::En => {
+                format!("{request} » {reply}  (the server refused it; the list did not change)")
+            }
+        }
+    }
+
+    /// A malformed endpoint or bind address.
+    pub fn bad_endpoint(self, error: &str) -> String {
+        match self {
+            Self::PtBr => format!("Endereço inválido: {error}"),
+            Self::En => format!("Invalid address: {error}"),
+        }
+    }
+
+    /// The client engine could not start.
+    pub fn client_failed(self, error: &str) -> String {
+        match self {
+            Self::PtBr => format!("Não foi possível iniciar o cliente: {error}"),
+            Self::En => format!("Cannot start the client: {error}"),
+        }
+    }
+
+    /// Connecting to an endpoint.
+    pub fn connecting_to(self, endpoint: &str) -> String {
+        match self {
+            Self::PtBr => format!("Conectando a {endpoint}…"),
+            Self::En => format!("Connecting to {endpoint}…"),
+        }
+    }
+
+    /// The embedded server is up.
+    pub fn local_server_on(self, endpoint: &str) -> String {
+        match self {
+            Self::PtBr => format!("Servidor local escutando em {endpoint}"),
+            Self::En => format!("Local server listening on {endpoint}"),
+        }
+    }
+
+    /// The embedded server could not start.
+    pub fn local_server_failed(self, error: &str) -> String {
+        match self {
+            Self::PtBr => format!("Não foi possível iniciar o servidor local: {error}"),
+            Self::En => format!("Cannot start the local server: {error}"),
+        }
+    }
+
+    /// A typed position that is not a whole number.
+    pub fn position_not_a_number(self, text: &str, len: usize) -> String {
+        match self {
+            Self::PtBr => format!(
+                "A posição “{text}” não é um número inteiro: digite um número de 0 a {len}."
+            ),
+            Self::En => format!("Position “{text}” is not a whole number: type 0 to {len}."),
+        }
+    }
+
+    /// The list arrived.
+    pub fn list_refreshed(self, len: usize) -> String {
+        match self {
+            Self::PtBr => format!("Lista atualizada: {len} elementos."),
+            Self::En => format!("List refreshed: {len} elements."),
+        }
+    }
+
+    /// The element count under the table.
+    pub fn element_count(self, shown: usize, total: usize, filtered: bool) -> String {
+        match (self, filtered) {
+            (Self::PtBr, false) => format!("{total} elementos"),
+            (Self::En, false) => format!("{total} elements"),
+            (Self::PtBr, true) => format!("{shown} de {total} elementos"),
+            (Self::En, true) => format!("{shown} of {total} elements"),
+        }
+    }
+
+    /// No row contains the filter text.
+    pub fn no_match(self, filter: &str) -> String {
+        match self {
+            Self::PtBr => format!("Nenhum elemento contém “{filter}”."),
+            Self::En => format!("No element contains “{filter}”."),
+        }
+    }
+
+    /// How many rows a search highlighted.
+    pub fn highlighted(self, count: usize) -> String {
+        match self {
+            Self::PtBr => format!("{count} linhas destacadas"),
+            Self::En => format!("{count} rows highlighted"),
+        }
+    }
+
+    /// The clear confirmation's body.
+    pub fn clear_question(self, len: usize) -> String {
+        match self {
+            Self::PtBr => format!(
+                "Isto apaga os {len} elementos da lista no servidor, para todos os clientes. \
+                 Não dá para desfazer."
+            ),
+            Self::En => format!(
+                "This removes all {len} elements from the list on the server, for every \
+                 client. It cannot be undone."
+            ),
+        }
+    }
+
+    /// Lines waiting in the paste box.
+    pub fn paste_count(self, lines: usize) -> String {
+        match self {
+            Self::PtBr => format!("{lines} linhas para adicionar"),
+            Self::En => format!("{lines} lines to append"),
+        }
+    }
+
+    /// Progress of a bulk append.
+    pub fn paste_progress(self, done: usize, total: usize) -> String {
+        match self {
+            Self::PtBr => format!("Adicionando {done}/{total}"),
+            Self::En => format!("Appending {done}/{total}"),
+        }
+    }
+
+    /// A bulk append finished.
+    pub fn paste_done(self, appended: usize, failed: usize, cancelled: usize) -> String {
+        match self {
+            Self::PtBr => format!(
+                "Colagem terminada: {appended} adicionadas, {failed} com erro, {cancelled} canceladas."
+            ),
+            Self::En => format!(
+                "Paste finished: {appended} appended, {failed} failed, {cancelled} cancelled."
+            ),
+        }
+    }
+
+    /// A seed server keeps only the first word of an element.
+    pub fn seed_first_word(self, element: &str) -> String {
+        match self {
+            Self::PtBr => format!(
+                "Atenção: este servidor só fala o protocolo da aula e guarda só a primeira \
+                 palavra de “{element}”."
+            ),
+            Self::En => format!(
+                "Note: this server speaks only the classroom protocol and keeps only the first \
+                 word of “{element}”."
+            ),
+        }
+    }
+
+    /// The list was written to a file.
+    pub fn exported(self, count: usize, path: &str) -> String {
+        match self {
+            Self::PtBr => format!("{count} elementos exportados para {path}"),
+            Self::En => format!("Exported {count} elements to {path}"),
+        }
+    }
+
+    /// The export failed.
+    pub fn export_failed(self, error: &str) -> String {
+        match self {
+            Self::PtBr => format!("Não foi possível exportar: {error}"),
+            Self::En => format!("Export failed: {error}"),
+        }
+    }
+
+    /// The console's line count.
+    pub fn console_count(self, shown: usize, total: usize, dropped: u64) -> String {
+        match self {
+            Self::PtBr if dropped > 0 => {
+                format!("{shown}/{total} linhas ({dropped} antigas descartadas)")
+            }
+            Self::En if dropped > 0 => {
+                format!("{shown}/{total} lines ({dropped} old ones dropped)")
+            }
+            Self::PtBr => format!("{shown}/{total} linhas"),
+            Self::En => format!("{shown}/{total} lines"),
+        }
+    }
+
+    /// The round-trip time label.
+    pub fn round_trip(self, rtt: Duration) -> String {
+        let ms = rtt.as_secs_f64() * 1000.0;
+        match self {
+            Self::PtBr => format!("RTT {ms:.1} ms"),
+            Self::En => format!("RTT {ms:.1} ms"),
+        }
+    }
+
+    /// Waiting for replies.
+    pub fn waiting(self, pending: usize) -> String {
+        match self {
+            Self::PtBr => format!("Aguardando {pending} respostas…"),
+            Self::En => format!("Waiting for {pending} replies…"),
+        }
+    }
+}
+
+/// `2.5 s`, `250 ms`.
+fn seconds(duration: Duration) -> String {
+    if duration < Duration::from_secs(1) {
+        format!("{} ms", duration.as_millis())
+    } else {
+        format!("{:.1} s", duration.as_secs_f64())
+    }
+}
+
+/// Every plain UI string of one language.
+#[derive(Debug)]
+pub struct Texts {
+    /// Menu: File.
+    pub menu_file: &'static str,
+    /// Menu: View.
+    pub menu_view: &'static str,
+    /// Menu: Help.
+    pub menu_help: &'static str,
+    /// Export the list.
+    pub export: &'static str,
+    /// Export tooltip.
+    pub export_tip: &'static str,
+    /// Export as plain text.
+    pub export_text: &'static str,
+    /// Export as CSV.
+    pub export_csv: &'static str,
+    /// Export as JSON.
+    pub export_json: &'static str,
+    /// Export cancelled.
+    pub export_cancelled: &'static str,
+    /// Quit.
+    pub quit: &'static str,
+    /// Console visibility toggle.
+    pub show_console: &'static str,
+    /// Theme menu.
+    pub theme: &'static str,
+    /// Follow the OS theme.
+    pub theme_system: &'static str,
+    /// Light theme.
+    pub theme_light: &'static str,
+    /// Dark theme.
+    pub theme_dark: &'static str,
+    /// Language menu.
+    pub language: &'static str,
+    /// Follow the OS language.
+    pub language_auto: &'static str,
+    /// Shortcuts window title.
+    pub shortcuts: &'static str,
+    /// About window title.
+    pub about: &'static str,
+    /// About text.
+    pub about_text: &'static str,
+    /// Close a window.
+    pub close: &'static str,
+    /// Request settings menu entry.
+    pub request_settings: &'static str,
+    /// Timeout per try.
+    pub timeout_label: &'static str,
+    /// Tries per request.
+    pub tries_label: &'static str,
+    /// Applies on the next connect.
+    pub applies_next_connect: &'static str,
+
+    /// The endpoint field's label.
+    pub server_label: &'static str,
+    /// The endpoint field's tooltip.
+    pub endpoint_tip: &'static str,
+    /// Recent endpoints menu.
+    pub recent: &'static str,
+    /// Recent endpoints tooltip.
+    pub recent_tip: &'static str,
+    /// Nothing in the recent list.
+    pub recent_empty: &'static str,
+    /// Connect.
+    pub connect: &'static str,
+    /// Connect tooltip.
+    pub connect_tip: &'static str,
+    /// Disconnect.
+    pub disconnect: &'static str,
+    /// Disconnect tooltip.
+    pub disconnect_tip: &'static str,
+    /// No client running.
+    pub state_idle: &'static str,
+    /// Connecting.
+    pub state_connecting: &'static str,
+    /// Connected.
+    pub state_connected: &'static str,
+    /// Connection lost.
+    pub state_lost: &'static str,
+    /// libzmq retrying.
+    pub state_retrying: &'static str,
+    /// ZMTP handshake failed.
+    pub state_handshake_failed: &'static str,
+    /// Authentication refused.
+    pub state_auth_failed: &'static str,
+    /// The status light's accessible name.
+    pub status_light: &'static str,
+    /// A zlist server answered.
+    pub server_zlist: &'static str,
+    /// A seed-only server answered.
+    pub server_seed: &'static str,
+    /// Round-trip tooltip.
+    pub round_trip_tip: &'static str,
+
+    /// The embedded server switch.
+    pub local_server: &'static str,
+    /// Its tooltip.
+    pub local_server_tip: &'static str,
+    /// The bind address label.
+    pub bind_label: &'static str,
+    /// The bind address tooltip.
+    pub bind_tip: &'static str,
+    /// Binding every interface.
+    pub bind_warning: &'static str,
+    /// Keep the embedded list on disk.
+    pub persist: &'static str,
+    /// Persist tooltip.
+    pub persist_tip: &'static str,
+    /// The embedded server stopped.
+    pub local_server_off: &'static str,
+
+    /// Table header: position.
+    pub col_position: &'static str,
+    /// Table header: value.
+    pub col_value: &'static str,
+    /// The list is empty.
+    pub empty_list: &'static str,
+    /// Nothing to show yet.
+    pub no_list_yet: &'static str,
+    /// The filter box hint.
+    pub filter_hint: &'static str,
+    /// The filter box tooltip.
+    pub filter_tip: &'static str,
+    /// Table accessible name.
+    pub table_name: &'static str,
+
+    /// The actions panel heading.
+    pub actions_heading: &'static str,
+    /// Value field label.
+    pub value_label: &'static str,
+    /// Value field hint.
+    pub value_hint: &'static str,
+    /// Position field label.
+    pub position_label: &'static str,
+    /// Position field hint.
+    pub position_hint: &'static str,
+    /// Append button.
+    pub append: &'static str,
+    /// Append tooltip.
+    pub append_tip: &'static str,
+    /// Insert button.
+    pub insert: &'static str,
+    /// Insert tooltip.
+    pub insert_tip: &'static str,
+    /// Remove button.
+    pub remove: &'static str,
+    /// Remove tooltip.
+    pub remove_tip: &'static str,
+    /// The protocol removes the first occurrence.
+    pub remove_note: &'static str,
+    /// Search button.
+    pub search: &'static str,
+    /// Search tooltip.
+    pub search_tip: &'static str,
+    /// Sort ascending button.
+    pub sort_ascending: &'static str,
+    /// Sort ascending tooltip.
+    pub sort_ascending_tip: &'static str,
+    /// Sort descending button.
+    pub sort_descending: &'static str,
+    /// Sort descending tooltip.
+    pub sort_descending_tip: &'static str,
+    /// Clear button.
+    pub clear: &'static str,
+    /// Clear tooltip.
+    pub clear_tip: &'static str,
+    /// Refresh button.
+    pub refresh: &'static str,
+    /// Refresh tooltip.
+    pub refresh_tip: &'static str,
+    /// Paste lines button.
+    pub paste_lines: &'static str,
+    /// Paste lines tooltip.
+    pub paste_lines_tip: &'static str,
+    /// Why a control is disabled: no connection.
+    pub need_connection: &'static str,
+    /// A value is needed.
+    pub need_value: &'static str,
+    /// A position is needed.
+    pub need_position: &'static str,
+    /// The server's answer to the last search.
+    pub last_search: &'static str,
+
+    /// Clear confirmation title.
+    pub clear_title: &'static str,
+    /// Clear confirmation button.
+    pub clear_confirm: &'static str,
+    /// Cancel.
+    pub cancel: &'static str,
+
+    /// Paste window title.
+    pub paste_title: &'static str,
+    /// Paste window help.
+    pub paste_help: &'static str,
+    /// Paste box accessible name.
+    pub paste_box: &'static str,
+    /// Start the bulk append.
+    pub paste_start: &'static str,
+    /// Cancel the bulk append.
+    pub paste_cancel: &'static str,
+
+    /// Console heading.
+    pub console_title: &'static str,
+    /// Level filter label.
+    pub console_level: &'static str,
+    /// Console search hint.
+    pub console_search: &'static str,
+    /// Copy the console.
+    pub console_copy: &'static str,
+    /// Copy tooltip.
+    pub console_copy_tip: &'static str,
+    /// Clear the console.
+    pub console_clear: &'static str,
+    /// Auto-scroll toggle.
+    pub console_auto_scroll: &'static str,
+    /// Hide the console.
+    pub console_hide: &'static str,
+    /// Console line source: the client engine.
+    pub source_client: &'static str,
+    /// Console line source: the embedded server.
+    pub source_server: &'static str,
+    /// Console line source: the app.
+    pub source_app: &'static str,
+    /// Time column note.
+    pub console_time_tip: &'static str,
+
+    /// Nothing happened yet.
+    pub ready: &'static str,
+    /// The client worker stopped.
+    pub client_gone: &'static str,
+    /// Disconnected by the user.
+    pub disconnected: &'static str,
+    /// Shortcut help: one line per shortcut, `keys\taction`.
+    pub shortcut_lines: &'static [(&'static str, &'static str)],
+}
+
+/// Brazilian Portuguese.
+pub static PT_BR: Texts = Texts {
+    menu_file: "Arquivo",
+    menu_view: "Exibir",
+    menu_help: "Ajuda",
+    export: "Exportar…",
+    export_tip: "Salva a lista num arquivo de texto, CSV ou JSON (Ctrl+S)",
+    export_text: "Texto (um elemento por linha)",
+    export_csv: "CSV (posição, valor)",
+    export_json: "JSON (lista de textos)",
+    export_cancelled: "Exportação cancelada.",
+    quit: "Sair",
+    show_console: "Console de depuração (F12)",
+    theme: "Tema",
+    theme_system: "Seguir o sistema",
+    theme_light: "Claro",
+    theme_dark: "Escuro",
+    language: "Idioma",
+    language_auto: "Automático (do sistema)",
+    shortcuts: "Atalhos de teclado",
+    about: "Sobre o zlist",
+    about_text: "zlist: uma lista guardada num servidor e compartilhada via ZeroMQ. \
+                 Compatível com o programa \"Lista Remota\" da aula (servidorZMQ.py / clienteZMQ.py).",
+    close: "Fechar",
+    request_settings: "Pedidos",
+    timeout_label: "Espera por tentativa (ms)",
+    tries_label: "Tentativas por pedido",
+    applies_next_connect: "Vale na próxima conexão.",
+
+    server_label: "Servidor",
+    endpoint_tip: "Endereço do servidor: HOST:PORTA ou tcp://HOST:PORTA (ex.: 127.0.0.1:1234, ou o IP público da EC2 e a porta 1234)",
+    recent: "Recentes",
+    recent_tip: "Servidores a que você já se conectou",
+    recent_empty: "(nenhum ainda)",
+    connect: "Conectar",
+    connect_tip: "Conecta ao servidor deste endereço (Ctrl+K)",
+    disconnect: "Desconectar",
+    disconnect_tip: "Fecha a conexão; pedidos na fila são descartados (Ctrl+K)",
+    state_idle: "Desconectado",
+    state_connecting: "Conectando… (ainda sem resposta do servidor)",
+    state_connected: "Conectado",
+    state_lost: "Conexão perdida",
+    state_retrying: "Tentando conectar… (ninguém respondeu ainda nesse endereço)",
+    state_handshake_failed: "O outro lado não completou o handshake ZeroMQ (não é um servidor ZeroMQ?)",
+    state_auth_failed: "Autenticação recusada pelo servidor",
+    status_light: "Estado da conexão",
+    server_zlist: "servidor zlist",
+    server_seed: "servidor da aula (só o protocolo seed)",
+    round_trip_tip: "Tempo de ida e volta da última resposta",
+
+    local_server: "Servidor local",
+    local_server_tip: "Liga um servidor zlist dentro deste app e conecta a ele: a demonstração numa máquina só",
+    bind_label: "Escutar em",
+    bind_tip: "Onde o servidor local escuta: tcp://127.0.0.1:1234 só esta máquina; tcp://0.0.0.0:1234 todas as interfaces; porta 0 escolhe uma livre",
+    bind_warning: "Atenção: escutando em todas as interfaces: qualquer um que alcance esta porta pode ler e apagar a lista.",
+    persist: "Guardar no disco",
+    persist_tip: "Guarda a lista do servidor local na pasta de dados do usuário (subpasta \"embedded\"), para reabrir com ela",
+    local_server_off: "Servidor local desligado.",
+
+    col_position: "Posição",
+    col_value: "Valor",
+    empty_list: "A lista está vazia. Digite um valor e tecle Enter para adicionar.",
+    no_list_yet: "Conecte-se a um servidor, ou ligue o \"Servidor local\", para ver a lista.",
+    filter_hint: "Filtrar (só nesta tela)",
+    filter_tip: "Mostra só as linhas que contêm este texto; a lista no servidor não muda (Ctrl+Shift+F)",
+    table_name: "Lista",
+
+    actions_heading: "Operações",
+    value_label: "Valor",
+    value_hint: "elemento (Enter adiciona)",
+    position_label: "Posição",
+    position_hint: "0, 1, 2…",
+    append: "Adicionar",
+    append_tip: "Envia append X: adiciona o valor no fim (Enter no campo Valor)",
+    insert: "Inserir",
+    insert_tip: "Envia insert P X: insere o valor antes da posição P (Ctrl+I)",
+    remove: "Remover",
+    remove_tip: "Envia remover X: remove a primeira ocorrência do valor (Ctrl+Delete)",
+    remove_note: "Remover apaga só a primeira ocorrência do valor (regra do protocolo).",
+    search: "Pesquisar",
+    search_tip: "Envia pesquisar X; o servidor responde Encontrado ou Não encontrado, e as linhas iguais ficam destacadas (Ctrl+F)",
+    sort_ascending: "Ordenar crescente",
+    sort_ascending_tip: "Envia ordenar_cresc: ordem crescente por código Unicode, '10' antes de '9' (Ctrl+Up)",
+    sort_descending: "Ordenar decrescente",
+    sort_descending_tip: "Envia ordenar_desc: ordem decrescente (Ctrl+Down)",
+    clear: "Limpar…",
+    clear_tip: "Envia limpar: apaga a lista inteira, depois de confirmar (Ctrl+Shift+Delete)",
+    refresh: "Atualizar",
+    refresh_tip: "Envia mostrar e mostra a lista do servidor (F5)",
+    paste_lines: "Colar linhas…",
+    paste_lines_tip: "Adiciona várias linhas de uma vez, uma por append (Ctrl+Shift+V)",
+    need_connection: "Conecte-se a um servidor primeiro (Conectar, ou ligue o Servidor local).",
+    need_value: "Digite um valor primeiro.",
+    need_position: "Digite uma posição (0 = início) ou selecione uma linha.",
+    last_search: "Última pesquisa:",
+
+    clear_title: "Limpar a lista?",
+    clear_confirm: "Sim, limpar a lista",
+    cancel: "Cancelar",
+
+    paste_title: "Adicionar várias linhas",
+    paste_help: "Cole o texto abaixo: cada linha não vazia vira um append, na ordem.",
+    paste_box: "Linhas para adicionar",
+    paste_start: "Adicionar todas",
+    paste_cancel: "Cancelar colagem",
+
+    console_title: "Console de depuração",
+    console_level: "Nível",
+    console_search: "Procurar no console",
+    console_copy: "Copiar",
+    console_copy_tip: "Copia as linhas visíveis para a área de transferência",
+    console_clear: "Limpar console",
+    console_auto_scroll: "Rolar sozinho",
+    console_hide: "Esconder console",
+    source_client: "cliente",
+    source_server: "servidor",
+    source_app: "app",
+    console_time_tip: "Horário UTC",
+
+    ready: "Pronto.",
+    client_gone: "O cliente parou inesperadamente: clique em Conectar de novo.",
+    disconnected: "Desconectado.",
+    shortcut_lines: &[
+        ("Enter (no campo Valor)", "Adicionar (append)"),
+        ("Ctrl+I", "Inserir na posição"),
+        ("Ctrl+Delete", "Remover"),
+        ("Ctrl+F", "Pesquisar"),
+        ("Ctrl+Up / Ctrl+Down", "Ordenar crescente / decrescente"),
+        ("Ctrl+Shift+Delete", "Limpar (pede confirmação)"),
+        ("F5 / Ctrl+R", "Atualizar"),
+        ("Ctrl+Shift+V", "Colar várias linhas"),
+        ("Ctrl+Shift+F", "Filtrar"),
+        ("Ctrl+S", "Exportar"),
+        ("Ctrl+K", "Conectar / desconectar"),
+        ("F12", "Mostrar / esconder o console"),
+    ],
+};
+
+/// English.
+pub static EN: Texts = Texts {
+    menu_file: "File",
+    menu_view: "View",
+    menu_help: "Help",
+    export: "Export…",
+    export_tip: "Save the list to a text, CSV or JSON file (Ctrl+S)",
+    export_text: "Text (one element per line)",
+    export_csv: "CSV (position, value)",
+    export_json: "JSON (array of strings)",
+    export_cancelled: "Export cancelled.",
+    quit: "Quit",
+    show_console: "Debug console (F12)",
+    theme: "Theme",
+    theme_system: "Follow the system",
+    theme_light: "Light",
+    theme_dark: "Dark",
+    language: "Language",
+    language_auto: "Automatic (system)",
+    shortcuts: "Keyboard shortcuts",
+    about: "About zlist",
+    about_text: "zlist: a list kept by a server and shared over ZeroMQ. Compatible with the \
+                 classroom \"Lista Remota\" program (servidorZMQ.py / clienteZMQ.py).",
+    close: "Close",
+    request_settings: "Requests",
+    timeout_label: "Wait per try (ms)",
+    tries_label: "Tries per request",
+    applies_next_connect: "Applies on the next connect.",
+
+    server_label: "Server",
+    endpoint_tip: "The server's address: HOST:PORT or tcp://HOST:PORT (e.g. 127.0.0.1:1234, or the EC2 VM's public IP and port 1234)",
+    recent: "Recent",
+    recent_tip: "Servers you connected to before",
+    recent_empty: "(none yet)",
+    connect: "Connect",
+    connect_tip: "Connect to the server at this address (Ctrl+K)",
+    disconnect: "Disconnect",
+    disconnect_tip: "Close the connection; queued requests are dropped (Ctrl+K)",
+    state_idle: "Not connected",
+    state_connecting: "Connecting… (no answer from the server yet)",
+    state_connected: "Connected",
+    state_lost: "Connection lost",
+    state_retrying: "Trying to connect… (nobody has answered at that address yet)",
+    state_handshake_failed: "The peer did not complete the ZeroMQ handshake (not a ZeroMQ server?)",
+    state_auth_failed: "Authentication refused by the server",
+    status_light: "Connection state",
+    server_zlist: "zlist server",
+    server_seed: "classroom server (seed protocol only)",
+    round_trip_tip: "Round-trip time of the last reply",
+
+    local_server: "Local server",
+    local_server_tip: "Start a zlist server inside this app and connect to it: the single-machine demo",
+    bind_label: "Listen on",
+    bind_tip: "Where the local server listens: tcp://127.0.0.1:1234 this machine only; tcp://0.0.0.0:1234 every interface; port 0 picks a free one",
+    bind_warning: "Warning: listening on every interface: anyone who can reach this port can read and wipe the list.",
+    persist: "Keep on disk",
+    persist_tip: "Keep the local server's list in the user data folder (subfolder \"embedded\"), to reopen with it",
+    local_server_off: "Local server stopped.",
+
+    col_position: "Position",
+    col_value: "Value",
+    empty_list: "The list is empty. Type a value and press Enter to append it.",
+    no_list_yet: "Connect to a server, or switch on \"Local server\", to see the list.",
+    filter_hint: "Filter (this view only)",
+    filter_tip: "Show only the rows that contain this text; the server's list does not change (Ctrl+Shift+F)",
+    table_name: "List",
+
+    actions_heading: "Operations",
+    value_label: "Value",
+    value_hint: "element (Enter appends)",
+    position_label: "Position",
+    position_hint: "0, 1, 2…",
+    append: "Append",
+    append_tip: "Sends append X: adds the value at the end (Enter in the Value field)",
+    insert: "Insert",
+    insert_tip: "Sends insert P X: inserts the value before position P (Ctrl+I)",
+    remove: "Remove",
+    remove_tip: "Sends remover X: removes the first occurrence of the value (Ctrl+Delete)",
+    remove_note: "Remove deletes only the first occurrence of the value (protocol rule).",
+    search: "Search",
+    search_tip: "Sends pesquisar X; the server answers Encontrado or Não encontrado, and equal rows are highlighted (Ctrl+F)",
+    sort_ascending: "Sort ascending",
+    sort_ascending_tip: "Sends ordenar_cresc: ascending Unicode code point order, '10' before '9' (Ctrl+Up)",
+    sort_descending: "Sort descending",
+    sort_descending_tip: "Sends ordenar_desc: descending order (Ctrl+Down)",
+    clear: "Clear…",
+    clear_tip: "Sends limpar: removes the whole list, after you confirm (Ctrl+Shift+Delete)",
+    refresh: "Refresh",
+    refresh_tip: "Sends mostrar and shows the server's list (F5)",
+    paste_lines: "Paste lines…",
+    paste_lines_tip: "Append many lines at once, one append each (Ctrl+Shift+V)",
+    need_connection: "Connect to a server first (Connect, or switch on Local server).",
+    need_value: "Type a value first.",
+    need_position: "Type a position (0 = start) or select a row.",
+    last_search: "Last search:",
+
+    clear_title: "Clear the list?",
+    clear_confirm: "Yes, clear the list",
+    cancel: "Cancel",
+
+    paste_title: "Append many lines",
+    paste_help: "Paste text below: every non-empty line becomes one append, in order.",
+    paste_box: "Lines to append",
+    paste_start: "Append all",
+    paste_cancel: "Cancel paste",
+
+    console_title: "Debug console",
+    console_level: "Level",
+    console_search: "Search the console",
+    console_copy: "Copy",
+    console_copy_tip: "Copy the visible lines to the clipboard",
+    console_clear: "Clear console",
+    console_auto_scroll: "Auto-scroll",
+    console_hide: "Hide console",
+    source_client: "client",
+    source_server: "server",
+    source_app: "app",
+    console_time_tip: "UTC time",
+
+    ready: "Ready.",
+    client_gone: "The client stopped unexpectedly: click Connect again.",
+    disconnected: "Disconnected.",
+    shortcut_lines: &[
+        ("Enter (in the Value field)", "Append"),
+        ("Ctrl+I", "Insert at position"),
+        ("Ctrl+Delete", "Remove"),
+        ("Ctrl+F", "Search"),
+        ("Ctrl+Up / Ctrl+Down", "Sort ascending / descending"),
+        ("Ctrl+Shift+Delete", "Clear (asks first)"),
+        ("F5 / Ctrl+R", "Refresh"),
+        ("Ctrl+Shift+V", "Paste many lines"),
+        ("Ctrl+Shift+F", "Filter"),
+        ("Ctrl+S", "Export"),
+        ("Ctrl+K", "Connect / disconnect"),
+        ("F12", "Show / hide the console"),
+    ],
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn portuguese_locales_pick_portuguese_and_others_english() {
+        assert_eq!(Language::from_locale(Some("pt-BR")), Language::PtBr);
+        assert_eq!(Language::from_locale(Some("pt_PT.UTF-8")), Language::PtBr);
+        assert_eq!(Language::from_locale(Some("PT")), Language::PtBr);
+        assert_eq!(Language::from_locale(Some("en-US")), Language::En);
+        assert_eq!(Language::from_locale(Some("de-DE")), Language::En);
+        assert_eq!(Language::from_locale(None), Language::En);
+    }
+
+    #[test]
+    fn the_two_languages_differ_in_their_main_labels() {
+        assert_ne!(PT_BR.connect, EN.connect);
+        assert_ne!(PT_BR.append, EN.append);
+        assert_ne!(PT_BR.value_label, EN.value_label);
+        assert_eq!(PT_BR.shortcut_lines.len(), EN.shortcut_lines.len());
+    }
+
+    /// Every character the UI may draw, besides the language tables.
+    pub(crate) const SYMBOLS: &str = "×»…“”·";
+
+    #[test]
+    fn every_ui_character_is_in_the_bundled_fonts() {
+        let ctx = egui::Context::default();
+        let mut output = ctx.run_ui(egui::RawInput::default(), |_| {});
+        output.textures_delta.clear();
+        let mut missing = std::collections::BTreeSet::new();
+        let all = format!("{PT_BR:?}{EN:?}{SYMBOLS}");
+        ctx.fonts_mut(|fonts| {
+            for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
+                let font = egui::FontId::new(14.0, family);
+                for c in all.chars() {
+                    if !fonts.has_glyph(&font, c) {
+                        missing.insert(c);
+                    }
+                }
+            }
+        });
+        assert!(missing.is_empty(), "no glyph for {missing:?}");
+    }
+
+    #[test]
+    fn failures_name_the_endpoint_and_what_to_try() {
+        let failure = RequestFailure::NoReply {
+            endpoint: "tcp://10.0.0.1:1234".to_owned(),
+            tries: 3,
+            timeout: Duration::from_millis(2500),
+        };
+        for language in Language::ALL {
+            let text = language.request_failure("mostrar", &failure);
+            assert!(text.contains("tcp://10.0.0.1:1234"), "{text}");
+            assert!(text.contains("2.5 s"), "{text}");
+            assert!(text.contains("security group"), "{text}");
+        }
+    }
+}

@@ -1,0 +1,351 @@
+//! The list as the server last sent it, and its table: virtualised (only visible rows are
+//! built, so a million elements cost what thirty do), striped, selectable, with a local
+//! filter and search highlights computed once per change rather than per frame.
+
+use std::collections::HashSet;
+
+use egui_extras::{Column, TableBuilder};
+
+use crate::ui::i18n::Language;
+
+/// Characters of a value laid out in a cell; longer values are cut (the tooltip shows more).
+const CELL_CHARS: usize = 500;
+/// Characters of a value shown in its tooltip.
+const TOOLTIP_CHARS: usize = 5_000;
+
+/// What the user did in the table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TableIntent {
+    /// A row was clicked: its index in the list.
+    Select(usize),
+}
+
+/// The list and how it is viewed.
+#[derive(Debug, Default)]
+pub struct ListView {
+    /// The server's list, once one arrived.
+    items: Option<Vec<String>>,
+    /// The filter the `visible` indices were computed for.
+    filter: String,
+    /// Indices of the rows the filter lets through; `None` when there is no filter.
+    visible: Option<Vec<usize>>,
+    /// The last searched element.
+    search: Option<String>,
+    /// Indices of the rows equal to the searched element.
+    highlighted: HashSet<usize>,
+    /// The selected row, as an index in the list.
+    selected: Option<usize>,
+    /// A row (index in the list) to bring into view on the next frame.
+    scroll_to: Option<usize>,
+}
+
+impl ListView {
+    /// The list, empty before the first one arrived.
+    pub fn items(&self) -> &[String] {
+        self.items.as_deref().unwrap_or_default()
+    }
+
+    /// Whether a list arrived from a server.
+    pub fn has_list(&self) -> bool {
+        self.items.is_some()
+    }
+
+    /// Replaces the list with the server's; filter and highlights are recomputed once.
+    pub fn set_items(&mut self, items: Vec<String>) {
+        self.items = Some(items);
+        self.recompute_filter();
+        self.recompute_highlights(false);
+        if self.selected.is_some_and(|i| i >= self.items().len()) {
+            self.selected = None;
+        }
+    }
+
+    /// Forgets the list (disconnected).
+    pub fn forget(&mut self) {
+        *self = Self {
+            filter: std::mem::take(&mut self.filter),
+            ..Self::default()
+        };
+        self.recompute_filter();
+    }
+
+    /// The filter text in effect.
+    pub fn filter(&self) -> &str {
+        &self.filter
+    }
+
+    /// Applies a filter (rows containing the text, case-insensitively); recomputes only
+    /// when it changed.
+    pub fn set_filter(&mut self, filter: &str) {
+        if filter != self.filter {
+            filter.clone_into(&mut self.filter);
+            self.recompute_filter();
+        }
+    }
+
+    /// Highlights every row equal to `element` (what `pesquisar` looks for) and scrolls to
+    /// the first.
+    pub fn highlight(&mut self, element: &str) {
+        self.search = Some(element.to_owned());
+        self.recompute_highlights(true);
+    }
+
+    /// Indices of the highlighted rows, in order.
+    pub fn highlighted_rows(&self) -> Vec<usize> {
+        let mut rows: Vec<usize> = self.highlighted.iter().copied().collect();
+        rows.sort_unstable();
+        rows
+    }
+
+    /// The selected row's index.
+    pub fn selected(&self) -> Option<usize> {
+        self.selected
+    }
+
+    /// Selects a row (or none).
+    pub fn select(&mut self, index: Option<usize>) {
+        self.selected = index.filter(|&i| i < self.items().len());
+    }
+
+    /// How many rows the filter lets through.
+    pub fn visible_len(&self) -> usize {
+        self.visible
+            .as_ref()
+            .map_or_else(|| self.items().len(), Vec::len)
+    }
+
+    /// The list index shown at a visible row.
+    fn item_at(&self, row: usize) -> Option<usize> {
+        match &self.visible {
+            Some(visible) => visible.get(row).copied(),
+            None => (row < self.items().len()).then_some(row),
+        }
+    }
+
+    /// The visible row showing a list index.
+    fn row_of(&self, index: usize) -> Option<usize> {
+        match &self.visible {
+            Some(visible) => visible.binary_search(&index).ok(),
+            None => (index < self.items().len()).then_some(index),
+        }
+    }
+
+    fn recompute_filter(&mut self) {
+        let needle = self.filter.trim().to_lowercase();
+        self.visible = (!needle.is_empty()).then(|| {
+            self.items()
+                .iter()
+                .enumerate()
+                .filter(|(_, item)| contains_ignoring_case(item, &needle))
+                .map(|(i, _)| i)
+                .collect()
+        });
+    }
+
+    fn recompute_highlights(&mut self, scroll: bool) {
+        self.highlighted.clear();
+        let Some(search) = &self.search else {
+            return;
+        };
+        let element = search.trim();
+        self.highlighted = self
+            .items()
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| item.as_str() == element)
+            .map(|(i, _)| i)
+            .collect();
+        if scroll {
+            self.scroll_to = self.highlighted.iter().copied().min();
+        }
+    }
+
+    /// Draws the table (or says why there is none). Returns what the user did.
+    pub fn table_ui(&mut self, ui: &mut egui::Ui, language: Language) -> Option<TableIntent> {
+        let t = language.texts();
+        if !self.has_list() {
+            centered_note(ui, t.no_list_yet);
+            return None;
+        }
+        if self.items().is_empty() {
+            centered_note(ui, t.empty_list);
+            return None;
+        }
+        let rows = self.visible_len();
+        if rows == 0 {
+            centered_note(ui, &language.no_match(&self.filter));
+            return None;
+        }
+
+        let text_height = egui::TextStyle::Body
+            .resolve(ui.style())
+            .size
+            .max(ui.spacing().interact_size.y);
+        let row_height = text_height + 4.0;
+        // The position column is as wide as the largest index needs: `Column::auto` would
+        // only measure the rows it has seen.
+        let digits = self.items().len().to_string().len().max(3) as f32;
+        let mono = egui::TextStyle::Monospace.resolve(ui.style());
+        let digit_width = ui.ctx().fonts_mut(|f| f.glyph_width(&mono, '0'));
+        let position_width = (digits + 1.0) * digit_width + 16.0;
+        let highlight = highlight_colour(ui);
+
+        let mut intent = None;
+        let mut table = TableBuilder::new(ui)
+            .id_salt("zlist-list-table")
+            .striped(true)
+            .resizable(false)
+            .sense(egui::Sense::click())
+            .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+            .column(Column::exact(position_width))
+            .column(Column::remainder().clip(true))
+            .min_scrolled_height(0.0);
+        if let Some(index) = self.scroll_to.take()
+            && let Some(row) = self.row_of(index)
+        {
+            table = table.scroll_to_row(row, Some(egui::Align::Center));
+        }
+        table
+            .header(row_height, |mut header| {
+                header.col(|ui| {
+                    ui.strong(t.col_position);
+                });
+                header.col(|ui| {
+                    ui.strong(t.col_value);
+                });
+            })
+            .body(|body| {
+                body.rows(row_height, rows, |mut row| {
+                    let Some(index) = self.item_at(row.index()) else {
+                        return;
+                    };
+                    let value = self.items().get(index).map_or("", String::as_str);
+                    let lit = self.highlighted.contains(&index);
+                    row.set_selected(self.selected == Some(index));
+                    row.col(|ui| {
+                        if lit {
+                            paint_highlight(ui, highlight);
+                        }
+                        ui.monospace(index.to_string());
+                    });
+                    row.col(|ui| {
+                        if lit {
+                            paint_highlight(ui, highlight);
+                        }
+                        value_cell(ui, value);
+                    });
+                    if row.response().clicked() {
+                        intent = Some(TableIntent::Select(index));
+                    }
+                });
+            });
+        intent
+    }
+}
+
+/// One value cell: elided to one line, the full text (up to a bound) on hover.
+fn value_cell(ui: &mut egui::Ui, value: &str) {
+    let shown = truncate_chars(value, CELL_CHARS);
+    let response = ui.add(egui::Label::new(shown).truncate().selectable(false));
+    if shown.len() < value.len() {
+        let tip = truncate_chars(value, TOOLTIP_CHARS);
+        let more = value.chars().count().saturating_sub(TOOLTIP_CHARS);
+        response.on_hover_text(if more > 0 {
+            format!("{tip}… (+{more})")
+        } else {
+            tip.to_owned()
+        });
+    }
+}
+
+/// The first `max` characters of `text`.
+pub fn truncate_chars(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => &text[..at],
+        None => text,
+    }
+}
+
+fn contains_ignoring_case(haystack: &str, lowercase_needle: &str) -> bool {
+    if haystack.is_ascii() && lowercase_needle.is_ascii() {
+        haystack
+            .as_bytes()
+            .windows(lowercase_needle.len())
+            .any(|w| w.eq_ignore_ascii_case(lowercase_needle.as_bytes()))
+    } else {
+        haystack.to_lowercase().contains(lowercase_needle)
+    }
+}
+
+/// Fills the cell, and half the gap to its neighbours, so a highlighted row is one band.
+fn paint_highlight(ui: &egui::Ui, colour: egui::Color32) {
+    let gap = ui.spacing().item_spacing.x / 2.0;
+    let rect = ui.max_rect().expand2(egui::vec2(gap, 0.0));
+    let mut painter = ui.painter().clone();
+    // The cell's own clip stops at its edge; the band must cover the gap too.
+    painter.set_clip_rect(rect.intersect(ui.clip_rect().expand2(egui::vec2(gap, 0.0))));
+    painter.rect_filled(rect, 0.0, colour);
+}
+
+fn highlight_colour(ui: &egui::Ui) -> egui::Color32 {
+    if ui.visuals().dark_mode {
+        egui::Color32::from_rgba_unmultiplied(200, 160, 0, 70)
+    } else {
+        egui::Color32::from_rgba_unmultiplied(255, 210, 0, 110)
+    }
+}
+
+fn centered_note(ui: &mut egui::Ui, text: &str) {
+    ui.vertical_centered(|ui| {
+        ui.add_space(ui.available_height() * 0.3);
+        ui.label(egui::RichText::new(text).italics().weak());
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(items: &[&str]) -> ListView {
+        let mut view = ListView::default();
+        view.set_items(items.iter().map(|s| (*s).to_owned()).collect());
+        view
+    }
+
+    #[test]
+    fn the_filter_keeps_rows_containing_the_text_ignoring_case() {
+        let mut view = view(&["Apple", "banana", "PINEAPPLE", "cherry"]);
+        view.set_filter("apple");
+        assert_eq!(view.visible_len(), 2);
+        assert_eq!(view.item_at(1), Some(2));
+        view.set_filter("");
+        assert_eq!(view.visible_len(), 4);
+        view.set_filter("ção");
+        assert_eq!(view.visible_len(), 0);
+    }
+
+    #[test]
+    fn search_highlights_equal_rows_and_scrolls_to_the_first() {
+        let mut view = view(&["3", "5", "3", "33"]);
+        view.highlight("3");
+        assert_eq!(view.highlighted_rows(), vec![0, 2]);
+        assert_eq!(view.scroll_to, Some(0));
+        // A new list keeps the highlight of the last search, recomputed.
+        view.set_items(vec!["1".into(), "3".into()]);
+        assert_eq!(view.highlighted_rows(), vec![1]);
+    }
+
+    #[test]
+    fn selection_is_dropped_when_the_list_shrinks_below_it() {
+        let mut view = view(&["a", "b", "c"]);
+        view.select(Some(2));
+        view.set_items(vec!["a".into()]);
+        assert_eq!(view.selected(), None);
+    }
+
+    #[test]
+    fn long_values_are_cut_on_character_boundaries() {
+        assert_eq!(truncate_chars("ação", 2), "aç");
+        assert_eq!(truncate_chars("abc", 10), "abc");
+    }
+}

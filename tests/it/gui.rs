@@ -1,0 +1,667 @@
+//! The desktop app driven headless with egui_kittest (no display, no GPU): the real `App`
+//! against a real embedded server on `tcp://127.0.0.1:0` (its "Local server" switch), and
+//! against the seed's Python server when python3 has pyzmq. Every wait is a bounded loop
+//! of frames with a deadline.
+
+use std::time::{Duration, Instant};
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
+use zlist::net::client::ConnectionState;
+use zlist::net::protocol::ServerKind;
+use zlist::ui::App;
+use zlist::ui::connection_bar::Link;
+use zlist::ui::i18n::Language;
+use zlist::ui::settings::{LocalServerSettings, Settings};
+use zlist::ui::status::StatusKind;
+
+/// How long any one wait may take before the test fails.
+const DEADLINE: Duration = Duration::from_secs(15);
+
+/// English, a local server on a free loopback port kept in memory, short timeouts.
+fn test_settings() -> Settings {
+    Settings {
+        language: Some(Language::En),
+        local_server: LocalServerSettings {
+            bind: "tcp://127.0.0.1:0".to_owned(),
+            persist: false,
+        },
+        timeout_ms: 1500,
+        tries: 2,
+        ..Settings::default()
+    }
+}
+
+fn gui(settings: Settings) -> Harness<'static, App> {
+    Harness::<App>::builder()
+        .with_size(egui::vec2(1280.0, 820.0))
+        .build_eframe(move |cc| App::new_for_test(cc, settings))
+}
+
+/// Steps frames until `done` holds; fails with the status line and console otherwise.
+fn wait_for(harness: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> bool) {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        harness.step();
+        if done(harness.state()) {
+            return;
+        }
+        if Instant::now() > deadline {
+            let status = harness.state().status().clone();
+            let console = harness.state_mut().console_text();
+            panic!("timed out waiting for {what}; status: {status:?}\nconsole:\n{console}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Waits until every request has its reply and the list shown is the server's.
+fn settle(harness: &mut Harness<'_, App>) {
+    wait_for(harness, "no request pending", |app| {
+        app.pending_requests() == 0 && app.has_list()
+    });
+    // A change's refresh is sent in the frame after its reply: make sure it came back.
+    harness.step();
+    wait_for(harness, "the refresh", |app| app.pending_requests() == 0);
+}
+
+/// Clicks a button; two frames let what it opens (a modal, a popup) appear.
+fn click_button(harness: &mut Harness<'_, App>, label: &str) {
+    harness.get_by_role_and_label(Role::Button, label).click();
+    harness.step();
+    harness.step();
+}
+
+fn set_field(harness: &mut Harness<'_, App>, label: &str, text: &str) {
+    harness
+        .get_by_role_and_label(Role::TextInput, label)
+        .focus();
+    harness.step();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.step();
+    harness.key_press(egui::Key::Backspace);
+    harness.step();
+    if !text.is_empty() {
+        harness
+            .get_by_role_and_label(Role::TextInput, label)
+            .type_text(text);
+        harness.step();
+    }
+}
+
+/// Switches the local server on and waits for its (empty) list.
+fn start_local_server(harness: &mut Harness<'_, App>) {
+    harness
+        .get_by_role_and_label(Role::CheckBox, "Local server")
+        .click();
+    wait_for(harness, "the local server's list", |app| {
+        app.has_list() && app.link() == Link::Engine(ConnectionState::Connected)
+    });
+    settle(harness);
+}
+
+/// Appends elements by typing them and pressing Enter, as a user would.
+fn append_typed(harness: &mut Harness<'_, App>, elements: &[&str]) {
+    for element in elements {
+        set_field(harness, "Value", element);
+        harness.key_press(egui::Key::Enter);
+        harness.step();
+        settle(harness);
+    }
+    let expected: Vec<String> = elements.iter().map(|e| (*e).to_owned()).collect();
+    assert!(
+        harness.state().list_items().ends_with(&expected),
+        "{:?}",
+        harness.state().list_items()
+    );
+}
+
+fn items(harness: &Harness<'_, App>) -> Vec<String> {
+    harness.state().list_items().to_vec()
+}
+
+fn status_text(harness: &Harness<'_, App>) -> String {
+    harness.state().status().text.clone()
+}
+
+#[test]
+fn gui_append_by_typing_and_enter_shows_the_servers_list() {
+    let mut harness = gui(test_settings());
+    start_local_server(&mut harness);
+    assert!(
+        harness
+            .query_by_label_contains("The list is empty")
+            .is_some(),
+        "an empty list says so"
+    );
+
+    set_field(&mut harness, "Value", "hello world");
+    harness.key_press(egui::Key::Enter);
+    harness.step();
+    settle(&mut harness);
+    assert_eq!(items(&harness), ["hello world"]);
+    assert!(
+        status_text(&harness).contains("Elemento 'hello world' adicionado."),
+        "{}",
+        status_text(&harness)
+    );
+    assert!(
+        harness.query_by_label("hello world").is_some(),
+        "the row is shown"
+    );
+    // The field is emptied and keeps the focus, ready for the next element.
+    let field = harness.get_by_role_and_label(Role::TextInput, "Value");
+    assert_eq!(field.value().as_deref(), Some(""));
+    assert!(field.is_focused());
+    harness
+        .get_by_role_and_label(Role::TextInput, "Value")
+        .type_text("second");
+    harness.step();
+    harness.key_press(egui::Key::Enter);
+    harness.step();
+    settle(&mut harness);
+    assert_eq!(items(&harness), ["hello world", "second"]);
+    harness.run_ok();
+    harness.check_accessibility();
+}
+
+#[test]
+fn gui_insert_at_a_position_and_from_a_selected_row() {
+    let mut harness = gui(test_settings());
+    start_local_server(&mut harness);
+    append_typed(&mut harness, &["a", "c"]);
+
+    set_field(&mut harness, "Value", "b");
+    set_field(&mut harness, "Position", "1");
+    click_button(&mut harness, "Insert");
+    settle(&mut harness);
+    assert_eq!(items(&harness), ["a", "b", "c"]);
+    assert!(status_text(&harness).contains("inserido na posição 1"));
+
+    // Clicking a row selects it and prefills the position and the value.
+    harness.get_by_label("c").click();
+    harness.step();
+    harness.step();
+    assert_eq!(harness.state().selected_row(), Some(2));
+    assert_eq!(
+        harness
+            .get_by_role_and_label(Role::TextInput, "Position")
+            .value()
+            .as_deref(),
+        Some("2")
+    );
+    set_field(&mut harness, "Value", "before c");
+    click_button(&mut harness, "Insert");
+    settle(&mut harness);
+    assert_eq!(items(&harness), ["a", "b", "before c", "c"]);
+}
+
+#[test]
+fn gui_remove_takes_out_the_first_occurrence() {
+    let mut harness = gui(test_settings());
+    start_local_server(&mut harness);
+    append_typed(&mut harness, &["x", "y", "x"]);
+    assert!(
+        harness
+            .query_by_label_contains("first occurrence")
+            .is_some(),
+        "the panel says that only the first occurrence goes"
+    );
+
+    set_field(&mut harness, "Value", "x");
+    click_button(&mut harness, "Remove");
+    settle(&mut harness);
+    assert_eq!(items(&harness), ["y", "x"]);
+    assert!(status_text(&harness).contains("Elemento 'x' removido."));
+
+    // The selected row's value is removed when nothing is typed.
+    set_field(&mut harness, "Value", "");
+    harness.get_by_label("y").click();
+    harness.step();
+    set_field(&mut harness, "Value", "");
+    click_button(&mut harness, "Remove");
+    settle(&mut harness);
+    assert_eq!(items(&harness), ["x"]);
+
+    // Something absent is the server's error, shown as an error.
+    set_field(&mut harness, "Value", "zzz");
+    click_button(&mut harness, "Remove");
+    settle(&mut harness);
+    assert_eq!(harness.state().status().kind, StatusKind::Error);
+    assert!(status_text(&harness).contains("Elemento 'zzz' não encontrado."));
+}
+
+#[test]
+fn gui_search_shows_the_servers_answer_and_highlights_every_match() {
+    let mut harness = gui(test_settings());
+    start_local_server(&mut harness);
+    append_typed(&mut harness, &["3", "5", "3"]);
+
+    set_field(&mut harness, "Value", "3");
+    click_button(&mut harness, "Search");
+    wait_for(&mut harness, "the search reply", |app| {
+        app.pending_requests() == 0 && !app.highlighted_rows().is_empty()
+    });
+    assert_eq!(harness.state().highlighted_rows(), vec![0, 2]);
+    assert!(status_text(&harness).contains("» Encontrado"));
+    assert!(harness.query_by_label("Encontrado").is_some());
+
+    set_field(&mut harness, "Value", "9");
+    click_button(&mut harness, "Search");
+    wait_for(&mut harness, "the second search reply", |app| {
+        app.pending_requests() == 0 && app.highlighted_rows().is_empty()
+    });
+    assert!(status_text(&harness).contains("» Não encontrado"));
+}
+
+#[test]
+fn gui_sorts_ascending_and_descending_by_code_point() {
+    let mut harness = gui(test_settings());
+    start_local_server(&mut harness);
+    append_typed(&mut harness, &["b", "10", "a", "9"]);
+
+    click_button(&mut harness, "Sort ascending");
+    settle(&mut harness);
+    assert_eq!(items(&harness), ["10", "9", "a", "b"]);
+    assert!(status_text(&harness).contains("Lista ordenada crescentemente."));
+
+    click_button(&mut harness, "Sort descending");
+    settle(&mut harness);
+    assert_eq!(items(&harness), ["b", "a", "9", "10"]);
+    assert!(status_text(&harness).contains("Lista ordenada decrescentemente."));
+}
+
+#[test]
+fn gui_clear_asks_for_confirmation_first() {
+    let mut harness = gui(test_settings());
+    start_local_server(&mut harness);
+    append_typed(&mut harness, &["a", "b"]);
+
+    click_button(&mut harness, "Clear…");
+    assert!(harness.state().is_confirming_clear());
+    assert!(harness.query_by_label("Clear the list?").is_some());
+    click_button(&mut harness, "Cancel");
+    assert!(!harness.state().is_confirming_clear());
+    click_button(&mut harness, "Refresh");
+    settle(&mut harness);
+    assert_eq!(items(&harness), ["a", "b"], "cancel keeps the list");
+
+    click_button(&mut harness, "Clear…");
+    click_button(&mut harness, "Yes, clear the list");
+    settle(&mut harness);
+    assert!(items(&harness).is_empty());
+    assert!(status_text(&harness).contains("Lista limpa."));
+    assert!(
+        harness
+            .query_by_label_contains("The list is empty")
+            .is_some()
+    );
+}
+
+#[test]
+fn gui_an_invalid_position_shows_the_error() {
+    let mut harness = gui(test_settings());
+    start_local_server(&mut harness);
+    append_typed(&mut harness, &["a"]);
+
+    // Out of range: the server's own error, in red, and the list unchanged.
+    set_field(&mut harness, "Value", "x");
+    set_field(&mut harness, "Position", "99");
+    click_button(&mut harness, "Insert");
+    wait_for(&mut harness, "the error reply", |app| {
+        app.pending_requests() == 0 && app.status().kind == StatusKind::Error
+    });
+    assert!(
+        status_text(&harness).contains("Posição inválida: 99"),
+        "{}",
+        status_text(&harness)
+    );
+    assert_eq!(items(&harness), ["a"]);
+
+    // Not a number: refused before sending (a seed server would crash on it).
+    set_field(&mut harness, "Position", "abc");
+    click_button(&mut harness, "Insert");
+    assert_eq!(harness.state().pending_requests(), 0);
+    assert_eq!(harness.state().status().kind, StatusKind::Error);
+    assert!(status_text(&harness).contains("“abc” is not a whole number"));
+}
+
+#[test]
+fn gui_without_a_server_turns_unreachable_and_stays_responsive() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port");
+    let mut settings = test_settings();
+    settings.endpoint = format!("127.0.0.1:{port}");
+    settings.timeout_ms = 200;
+    settings.tries = 2;
+    let mut harness = gui(settings);
+
+    // Controls that need a connection are disabled until then.
+    assert!(
+        harness
+            .get_by_role_and_label(Role::Button, "Append")
+            .accesskit_node()
+            .is_disabled()
+    );
+    click_button(&mut harness, "Connect");
+    harness
+        .get_by_role_and_label(Role::TextInput, "Value")
+        .focus();
+    harness.step();
+    let deadline = Instant::now() + DEADLINE;
+    let mut slowest = Duration::ZERO;
+    let mut typed = String::new();
+    while !matches!(
+        harness.state().link(),
+        Link::Engine(ConnectionState::Unreachable { .. })
+    ) {
+        assert!(Instant::now() < deadline, "never unreachable");
+        // The UI keeps taking input while the engine waits for the missing server.
+        if typed.len() < 20 {
+            harness
+                .get_by_role_and_label(Role::TextInput, "Value")
+                .type_text("k");
+            typed.push('k');
+        }
+        let started = Instant::now();
+        harness.step();
+        slowest = slowest.max(started.elapsed());
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(
+        slowest < Duration::from_millis(500),
+        "a frame took {slowest:?}"
+    );
+    assert_eq!(
+        harness
+            .get_by_role_and_label(Role::TextInput, "Value")
+            .value()
+            .as_deref(),
+        Some(typed.as_str())
+    );
+    let status = harness.state().status().clone();
+    assert_eq!(status.kind, StatusKind::Error);
+    assert!(status.text.contains("no reply from"), "{}", status.text);
+    assert!(
+        status.text.contains("Is the server running?"),
+        "{}",
+        status.text
+    );
+    assert!(
+        harness
+            .query_by_label_contains("Unreachable (no reply after 2 tries)")
+            .is_some()
+    );
+
+    click_button(&mut harness, "Disconnect");
+    assert_eq!(harness.state().link(), Link::Idle);
+    harness.run_ok();
+}
+
+#[test]
+fn gui_language_switch_changes_the_labels() {
+    let mut harness = gui(test_settings());
+    harness.step();
+    assert!(
+        harness
+            .query_by_role_and_label(Role::Button, "Connect")
+            .is_some()
+    );
+    assert!(
+        harness
+            .query_by_role_and_label(Role::Button, "Conectar")
+            .is_none()
+    );
+
+    harness
+        .get_by_role_and_label(Role::ComboBox, "Language")
+        .click();
+    harness.step();
+    harness.step();
+    harness.get_by_label("Português (Brasil)").click();
+    harness.step();
+    harness.step();
+
+    assert_eq!(harness.state().settings().language, Some(Language::PtBr));
+    assert!(
+        harness
+            .query_by_role_and_label(Role::Button, "Conectar")
+            .is_some()
+    );
+    assert!(
+        harness
+            .query_by_role_and_label(Role::Button, "Connect")
+            .is_none()
+    );
+    assert!(
+        harness
+            .query_by_role_and_label(Role::CheckBox, "Servidor local")
+            .is_some()
+    );
+    assert!(
+        harness
+            .query_by_role_and_label(Role::Button, "Adicionar")
+            .is_some()
+    );
+    harness.run_ok();
+    harness.check_accessibility();
+}
+
+#[test]
+fn gui_local_server_on_a_port_in_use_says_so_clearly() {
+    let busy = zlist::net::server::Server::start(
+        zlist::net::server::ServerConfig {
+            bind: "tcp://127.0.0.1:0".to_owned(),
+            ..Default::default()
+        },
+        zlist::net::list::RemoteList::default(),
+    )
+    .expect("a server starts");
+    let mut settings = test_settings();
+    settings.local_server.bind = busy.endpoint().to_owned();
+    let mut harness = gui(settings);
+
+    harness
+        .get_by_role_and_label(Role::CheckBox, "Local server")
+        .click();
+    harness.step();
+    harness.step();
+    let status = harness.state().status().clone();
+    assert_eq!(status.kind, StatusKind::Error);
+    assert!(
+        status.text.contains("Cannot start the local server"),
+        "{}",
+        status.text
+    );
+    assert!(status.text.contains("in use"), "{}", status.text);
+    assert_eq!(harness.state().link(), Link::Idle);
+    assert!(harness.state().local_endpoint().is_none());
+    drop(busy);
+}
+
+#[test]
+fn gui_binding_every_interface_shows_a_warning() {
+    let mut settings = test_settings();
+    settings.local_server.bind = "tcp://0.0.0.0:1234".to_owned();
+    let mut harness = gui(settings);
+    harness.step();
+    assert!(
+        harness
+            .query_by_label_contains("listening on every interface")
+            .is_some()
+    );
+}
+
+#[test]
+fn gui_pasting_many_lines_appends_them_all() {
+    let mut harness = gui(test_settings());
+    start_local_server(&mut harness);
+
+    harness
+        .get_by_role_and_label(Role::TextInput, "Value")
+        .focus();
+    harness.step();
+    harness.event(egui::Event::Paste("one\ntwo words\n\nthree\n".to_owned()));
+    harness.step();
+    harness.step();
+    assert!(harness.query_by_label("3 lines to append").is_some());
+    click_button(&mut harness, "Append all");
+    wait_for(&mut harness, "the paste to finish", |app| {
+        !app.is_pasting() && app.pending_requests() == 0 && app.list_items().len() == 3
+    });
+    settle(&mut harness);
+    assert_eq!(items(&harness), ["one", "two words", "three"]);
+    assert!(
+        status_text(&harness).contains("Paste finished: 3 appended, 0 failed, 0 cancelled."),
+        "{}",
+        status_text(&harness)
+    );
+}
+
+#[test]
+fn gui_console_shows_the_engines_trail_and_can_be_hidden() {
+    let mut harness = gui(test_settings());
+    start_local_server(&mut harness);
+    append_typed(&mut harness, &["7"]);
+    let console = harness.state_mut().console_text();
+    assert!(console.contains("append 7"), "{console}");
+
+    harness
+        .get_by_role_and_label(Role::Button, "Hide console")
+        .click();
+    harness.step();
+    assert!(!harness.state().settings().console_visible);
+    harness.run_steps(2);
+    assert!(
+        harness
+            .query_by_role_and_label(Role::Button, "Hide console")
+            .is_none()
+    );
+    harness.key_press(egui::Key::F12);
+    harness.step();
+    assert!(harness.state().settings().console_visible);
+}
+
+#[test]
+fn gui_every_seed_operation_works_against_the_seeds_python_server() {
+    let Some(seed) = crate::client::SeedServer::start() else {
+        return;
+    };
+    let mut settings = test_settings();
+    settings.endpoint = seed.endpoint.clone();
+    settings.timeout_ms = 3000;
+    let mut harness = gui(settings);
+    click_button(&mut harness, "Connect");
+    wait_for(&mut harness, "the seed server's list", |app| {
+        app.has_list() && app.server_kind() == Some(&ServerKind::Seed)
+    });
+    settle(&mut harness);
+    assert!(
+        harness
+            .query_by_label_contains("classroom server")
+            .is_some()
+    );
+
+    append_typed(&mut harness, &["3", "5", "7"]);
+    set_field(&mut harness, "Value", "4");
+    set_field(&mut harness, "Position", "1");
+    click_button(&mut harness, "Insert");
+    settle(&mut harness);
+    assert_eq!(items(&harness), ["3", "4", "5", "7"]);
+
+    set_field(&mut harness, "Value", "5");
+    click_button(&mut harness, "Search");
+    wait_for(&mut harness, "the search reply", |app| {
+        app.pending_requests() == 0 && app.highlighted_rows() == [2]
+    });
+    assert!(status_text(&harness).contains("» Encontrado"));
+
+    click_button(&mut harness, "Sort descending");
+    settle(&mut harness);
+    assert_eq!(items(&harness), ["7", "5", "4", "3"]);
+    click_button(&mut harness, "Sort ascending");
+    settle(&mut harness);
+    assert_eq!(items(&harness), ["3", "4", "5", "7"]);
+
+    set_field(&mut harness, "Value", "4");
+    click_button(&mut harness, "Remove");
+    settle(&mut harness);
+    assert_eq!(items(&harness), ["3", "5", "7"]);
+
+    click_button(&mut harness, "Clear…");
+    click_button(&mut harness, "Yes, clear the list");
+    settle(&mut harness);
+    assert!(items(&harness).is_empty());
+    assert!(status_text(&harness).contains("Lista limpa."));
+}
+
+#[test]
+fn gui_cancelling_a_big_paste_drops_the_queued_appends() {
+    let mut harness = gui(test_settings());
+    start_local_server(&mut harness);
+
+    let lines: String = (0..3000).map(|i| format!("line{i}\n")).collect();
+    harness
+        .get_by_role_and_label(Role::TextInput, "Value")
+        .focus();
+    harness.step();
+    harness.event(egui::Event::Paste(lines));
+    harness.run_steps(2);
+    assert!(harness.query_by_label("3000 lines to append").is_some());
+    harness
+        .get_by_role_and_label(Role::Button, "Append all")
+        .click();
+    harness.run_steps(2);
+    assert!(harness.state().is_pasting());
+    assert!(
+        harness
+            .query_all_by_role(Role::ProgressIndicator)
+            .any(|node| format!("{node:?}").contains("Appending")),
+        "a progress bar shows"
+    );
+    click_button(&mut harness, "Cancel paste");
+    wait_for(&mut harness, "the paste to end", |app| !app.is_pasting());
+    settle(&mut harness);
+    let status = status_text(&harness);
+    assert!(status.contains("Paste finished"), "{status}");
+    let appended: usize = status
+        .split("Paste finished: ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .expect("the count of appended lines");
+    assert!(appended < 3000, "{status}");
+    assert_eq!(harness.state().list_items().len(), appended, "{status}");
+}
+
+#[test]
+fn gui_a_malformed_endpoint_says_what_is_expected() {
+    let mut settings = test_settings();
+    settings.endpoint = "localhost".to_owned();
+    let mut harness = gui(settings);
+    click_button(&mut harness, "Connect");
+    let status = harness.state().status().clone();
+    assert_eq!(status.kind, StatusKind::Error);
+    assert!(status.text.contains("tcp://HOST:PORT"), "{}", status.text);
+    assert_eq!(harness.state().link(), Link::Idle);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn gui_without_a_display_explains_the_terminal_commands() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_zlist"))
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .expect("zlist runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("zlist server"), "{stderr}");
+    assert!(stderr.contains("zlist shell"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("backtrace"), "{stderr}");
+}
