@@ -1,0 +1,358 @@
+//! Who may talk to the server: a ZAP handler (ZeroMQ RFC 27) that checks a shared token
+//! with the PLAIN mechanism, an optional allow list of networks, and "protected mode", which
+//! keeps a server bound to a public address without a token reachable from loopback only.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+use subtle::ConstantTimeEq as _;
+
+/// The address ZeroMQ sends authentication requests to, inside the server's context.
+pub const ZAP_ENDPOINT: &str = "inproc://zeromq.zap.01";
+/// The ZAP domain the server socket uses.
+pub const ZAP_DOMAIN: &str = "zlist";
+/// The PLAIN user name zlist clients present; the token is the password.
+pub const PLAIN_USER: &str = "zlist";
+/// Environment variable holding the token.
+pub const TOKEN_ENV: &str = "ZLIST_TOKEN";
+/// Environment variable naming a file whose first line is the token.
+pub const TOKEN_FILE_ENV: &str = "ZLIST_TOKEN_FILE";
+
+/// A secret that never shows in logs or debug output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+impl Token {
+    /// Wraps a token; empty or blank text is no token.
+    pub fn new(text: &str) -> Option<Self> {
+        let text = text.trim();
+        (!text.is_empty()).then(|| Self(text.to_owned()))
+    }
+
+    /// The secret itself, for handing to libzmq.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Compares in time that does not depend on where the texts differ.
+    pub fn matches(&self, presented: &[u8]) -> bool {
+        bool::from(self.0.as_bytes().ct_eq(presented))
+    }
+
+    /// Reads the token from the first line of a file.
+    pub fn from_file(path: &std::path::Path) -> Result<Option<Self>, AccessError> {
+        let text = std::fs::read_to_string(path).map_err(|source| AccessError::TokenFile {
+            path: path.to_owned(),
+            source,
+        })?;
+        Ok(Self::new(text.lines().next().unwrap_or_default()))
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(<hidden>)")
+    }
+}
+
+/// Problems with the access settings.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    /// The token file cannot be read.
+    #[error("cannot read the token file {path}: {source}")]
+    TokenFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// An allow-list entry is not an address or network.
+    #[error(
+        "{0:?} in the allow list should be an address or a network like 10.0.0.0/8 or 2001:db8::/32"
+    )]
+    BadNetwork(String),
+}
+
+/// Parses a comma-separated allow list (`10.0.0.0/8,192.168.1.7`).
+pub fn parse_allow_list(text: &str) -> Result<Vec<IpNet>, AccessError> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            entry
+                .parse::<IpNet>()
+                .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
+                .map_err(|_| AccessError::BadNetwork(entry.to_owned()))
+        })
+        .collect()
+}
+
+/// Who may connect.
+#[derive(Debug, Clone, Default)]
+pub struct AccessPolicy {
+    /// Clients must present this token (PLAIN password); `None`: no token needed.
+    pub token: Option<Token>,
+    /// When not empty, only peers in these networks may connect.
+    pub allow: Vec<IpNet>,
+    /// Refuse every peer that is not on loopback (protected mode).
+    pub loopback_only: bool,
+}
+
+/// A ZAP decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Let the peer in.
+    Allow,
+    /// Refuse it, with the reason (logged, and sent to the peer as the ZAP status text).
+    Deny(&'static str),
+}
+
+impl AccessPolicy {
+    /// The policy for a server bound to `bind`: protected mode (loopback peers only) when the
+    /// address is not loopback, no token is set and `insecure` was not asked for.
+    pub fn for_bind(bind: &str, token: Option<Token>, allow: Vec<IpNet>, insecure: bool) -> Self {
+        let loopback_only = token.is_none() && !insecure && !is_loopback_bind(bind);
+        Self {
+            token,
+            allow,
+            loopback_only,
+        }
+    }
+
+    /// Whether the server must run the PLAIN mechanism.
+    pub fn needs_plain(&self) -> bool {
+        self.token.is_some()
+    }
+
+    /// Whether a ZAP handler must run at all.
+    pub fn needs_handler(&self) -> bool {
+        self.token.is_some() || self.loopback_only || !self.allow.is_empty()
+    }
+
+    /// Decides on one peer. `password` is the PLAIN password, if the peer used PLAIN.
+    pub fn check(&self, address: Option<IpAddr>, password: Option<&[u8]>) -> Verdict {
+        if self.loopback_only && !address.is_some_and(|a| is_loopback(&a)) {
+            return Verdict::Deny(
+                "protected mode: only loopback clients until the server has a token",
+            );
+        }
+        if !self.allow.is_empty()
+            && !address.is_some_and(|a| self.allow.iter().any(|net| net.contains(&a)))
+        {
+            return Verdict::Deny("address not in the allow list");
+        }
+        if let Some(token) = &self.token {
+            // Check every time, whatever the outcome, so the timing says nothing.
+            let ok = token.matches(password.unwrap_or_default());
+            if !ok {
+                return Verdict::Deny("wrong or missing token");
+            }
+        }
+        Verdict::Allow
+    }
+
+    /// Answers one ZAP request (RFC 27): `[version, request id, domain, address, identity,
+    /// mechanism, credentials...]` -> `[version, request id, status, text, user id, metadata]`.
+    pub fn answer_zap(&self, request: &[Vec<u8>]) -> Vec<Vec<u8>> {
+        let frame = |i: usize| request.get(i).map(Vec::as_slice).unwrap_or_default();
+        let request_id = frame(1).to_vec();
+        let reply = |code: &str, text: &str| {
+            vec![
+                b"1.0".to_vec(),
+                request_id.clone(),
+                code.as_bytes().to_vec(),
+                text.as_bytes().to_vec(),
+                if code == "200" {
+                    PLAIN_USER.as_bytes().to_vec()
+                } else {
+                    Vec::new()
+                },
+                Vec::new(),
+            ]
+        };
+        if frame(0) != b"1.0" || request.len() < 6 {
+            return reply("500", "malformed ZAP request");
+        }
+        let address = std::str::from_utf8(frame(3))
+            .ok()
+            .and_then(|a| a.parse::<IpAddr>().ok());
+        let password = match frame(5) {
+            b"PLAIN" => Some(frame(7)),
+            b"NULL" => None,
+            _ => return reply("400", "unsupported security mechanism"),
+        };
+        match self.check(address, password) {
+            Verdict::Allow => reply("200", "OK"),
+            Verdict::Deny(reason) => {
+                let shown = address.map_or_else(|| "unknown".to_owned(), |a| a.to_string());
+                tracing::warn!(peer = %shown, "connection refused: {reason}");
+                reply("400", reason)
+            }
+        }
+    }
+}
+
+fn is_loopback(address: &IpAddr) -> bool {
+    match address {
+        IpAddr::V4(v4) => v4.is_loopback(),
+        IpAddr::V6(v6) => {
+            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+    }
+}
+
+/// Whether a bind endpoint listens on loopback only (`127.x.x.x`, `[::1]`, `localhost`,
+/// or a non-TCP transport).
+pub fn is_loopback_bind(bind: &str) -> bool {
+    let Some(address) = bind.strip_prefix("tcp://") else {
+        return true; // ipc:// and inproc:// never leave the machine
+    };
+    let host = address.rsplit_once(':').map_or(address, |(host, _)| host);
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host == "localhost" || host.parse::<IpAddr>().is_ok_and(|a| is_loopback(&a))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(text: &str) -> Option<IpAddr> {
+        Some(text.parse().unwrap())
+    }
+
+    fn zap(mechanism: &str, address: &str, password: &str) -> Vec<Vec<u8>> {
+        let mut request: Vec<Vec<u8>> = ["1.0", "7", ZAP_DOMAIN, address, "", mechanism]
+            .iter()
+            .map(|s| s.as_bytes().to_vec())
+            .collect();
+        if mechanism == "PLAIN" {
+            request.push(PLAIN_USER.as_bytes().to_vec());
+            request.push(password.as_bytes().to_vec());
+        }
+        request
+    }
+
+    #[test]
+    fn loopback_binds_are_recognised() {
+        for bind in [
+            "tcp://127.0.0.1:1234",
+            "tcp://127.1.2.3:1",
+            "tcp://[::1]:1",
+            "tcp://localhost:1",
+            "ipc:///tmp/x",
+        ] {
+            assert!(is_loopback_bind(bind), "{bind}");
+        }
+        for bind in [
+            "tcp://0.0.0.0:1234",
+            "tcp://*:1",
+            "tcp://[::]:1",
+            "tcp://10.0.0.5:1",
+            "tcp://example.org:1",
+        ] {
+            assert!(!is_loopback_bind(bind), "{bind}");
+        }
+    }
+
+    #[test]
+    fn public_bind_without_token_is_protected_mode() {
+        let policy = AccessPolicy::for_bind("tcp://0.0.0.0:1234", None, vec![], false);
+        assert!(policy.loopback_only && policy.needs_handler());
+        assert_eq!(policy.check(ip("127.0.0.1"), None), Verdict::Allow);
+        assert_eq!(policy.check(ip("::1"), None), Verdict::Allow);
+        assert_eq!(policy.check(ip("::ffff:127.0.0.1"), None), Verdict::Allow);
+        assert!(matches!(
+            policy.check(ip("203.0.113.9"), None),
+            Verdict::Deny(_)
+        ));
+        assert!(matches!(policy.check(None, None), Verdict::Deny(_)));
+    }
+
+    #[test]
+    fn insecure_or_token_or_loopback_bind_lift_protected_mode() {
+        assert!(!AccessPolicy::for_bind("tcp://0.0.0.0:1", None, vec![], true).loopback_only);
+        assert!(
+            !AccessPolicy::for_bind("tcp://0.0.0.0:1", Token::new("s"), vec![], false)
+                .loopback_only
+        );
+        let local = AccessPolicy::for_bind("tcp://127.0.0.1:1", None, vec![], false);
+        assert!(!local.loopback_only && !local.needs_handler());
+    }
+
+    #[test]
+    fn token_must_match_exactly() {
+        let policy = AccessPolicy::for_bind("tcp://0.0.0.0:1", Token::new("s3cret"), vec![], false);
+        assert_eq!(
+            policy.check(ip("203.0.113.9"), Some(b"s3cret")),
+            Verdict::Allow
+        );
+        assert_eq!(
+            policy.check(ip("203.0.113.9"), Some(b"s3cre")),
+            Verdict::Deny("wrong or missing token")
+        );
+        assert_eq!(
+            policy.check(ip("203.0.113.9"), Some(b"s3cret ")),
+            Verdict::Deny("wrong or missing token")
+        );
+        assert_eq!(
+            policy.check(ip("127.0.0.1"), None),
+            Verdict::Deny("wrong or missing token")
+        );
+    }
+
+    #[test]
+    fn allow_list_admits_only_its_networks() {
+        let allow = parse_allow_list("10.0.0.0/8, 192.0.2.7,2001:db8::/32").unwrap();
+        let policy = AccessPolicy::for_bind("tcp://0.0.0.0:1", None, allow, true);
+        assert_eq!(policy.check(ip("10.1.2.3"), None), Verdict::Allow);
+        assert_eq!(policy.check(ip("192.0.2.7"), None), Verdict::Allow);
+        assert_eq!(policy.check(ip("2001:db8::1"), None), Verdict::Allow);
+        assert!(matches!(
+            policy.check(ip("192.0.2.8"), None),
+            Verdict::Deny(_)
+        ));
+        assert!(matches!(
+            policy.check(ip("127.0.0.1"), None),
+            Verdict::Deny(_)
+        ));
+    }
+
+    #[test]
+    fn bad_allow_list_entries_say_what_is_expected() {
+        let error = parse_allow_list("10.0.0.0/8,bogus")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("\"bogus\"") && error.contains("10.0.0.0/8"),
+            "{error}"
+        );
+        assert!(parse_allow_list("10.0.0.0/33").is_err());
+    }
+
+    #[test]
+    fn zap_replies_follow_rfc_27() {
+        let policy = AccessPolicy::for_bind("tcp://0.0.0.0:1", Token::new("t"), vec![], false);
+        let ok = policy.answer_zap(&zap("PLAIN", "198.51.100.1", "t"));
+        assert_eq!(ok[0], b"1.0");
+        assert_eq!(ok[1], b"7");
+        assert_eq!(ok[2], b"200");
+        assert_eq!(ok.len(), 6);
+        assert_eq!(
+            policy.answer_zap(&zap("PLAIN", "198.51.100.1", "x"))[2],
+            b"400"
+        );
+        assert_eq!(policy.answer_zap(&zap("NULL", "127.0.0.1", ""))[2], b"400");
+        assert_eq!(policy.answer_zap(&zap("CURVE", "127.0.0.1", ""))[2], b"400");
+        assert_eq!(policy.answer_zap(&[b"2.0".to_vec()])[2], b"500");
+        assert_eq!(policy.answer_zap(&[])[2], b"500");
+    }
+
+    #[test]
+    fn token_never_shows_in_debug_output() {
+        let policy =
+            AccessPolicy::for_bind("tcp://0.0.0.0:1", Token::new("hunter2"), vec![], false);
+        assert!(!format!("{policy:?}").contains("hunter2"));
+        assert_eq!(Token::new("  \n"), None);
+    }
+}
