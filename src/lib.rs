@@ -1,2 +1,5 @@
 //! zlist: a list shared over ZeroMQ.
+pub mod bench;
+pub mod cli;
 pub mod net;
+pub mod ui;

@@ -27,6 +27,12 @@ struct Cli {
 enum Command {
     /// Run the list server headless (no display needed), e.g. on an EC2 VM.
     Server(ServerArgs),
+    /// Measure round trips against a bare libzmq echo, and large lists (see docs/benchmarks.md).
+    Bench(zlist::bench::cli::BenchArgs),
+    /// Send one request and print the reply (exit 0 success, 1 error reply, 2 no server).
+    Send(zlist::cli::send::SendArgs),
+    /// The seed client's numbered menu in the terminal; other input is sent as a raw command.
+    Shell(zlist::cli::shell::ShellArgs),
 }
 
 #[derive(Debug, Args)]
@@ -38,19 +44,80 @@ struct ServerArgs {
     /// Largest request, in bytes, answered with a reply.
     #[arg(long, default_value_t = DEFAULT_MAX_REQUEST_BYTES, value_name = "BYTES")]
     max_request_bytes: usize,
+
+    /// Data directory where the list is kept [default: the platform's data directory, e.g.
+    /// ~/.local/share/zlist on Linux]. Only one server may use a directory at a time.
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "ZLIST_DATA",
+        conflicts_with = "memory"
+    )]
+    data: Option<std::path::PathBuf>,
+
+    /// Keep the list in memory only, as the seed does: it is lost when the server stops.
+    #[arg(long)]
+    memory: bool,
+
+    /// When the journal is flushed to disk: always (no acknowledged change lost even on
+    /// power loss), everysec (at most about a second lost on power loss), never (the OS
+    /// decides). A killed server loses nothing acknowledged with any of them.
+    #[arg(long, value_enum, default_value_t = FsyncArg::Everysec, value_name = "POLICY")]
+    fsync: FsyncArg,
+}
+
+/// `--fsync`'s choices, as Redis's `appendfsync`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum FsyncArg {
+    /// Flush every change before its reply.
+    Always,
+    /// Flush about once a second.
+    Everysec,
+    /// Leave flushing to the operating system.
+    Never,
+}
+
+impl From<FsyncArg> for zlist::net::store::FsyncPolicy {
+    fn from(arg: FsyncArg) -> Self {
+        match arg {
+            FsyncArg::Always => Self::Always,
+            FsyncArg::Everysec => Self::EverySec,
+            FsyncArg::Never => Self::Never,
+        }
+    }
+}
+
+/// Where `zlist server` keeps its list, from `--memory`, `--data` and `--fsync`.
+fn server_storage(args: &ServerArgs) -> anyhow::Result<zlist::net::store::Storage> {
+    use zlist::net::store::{DiskOptions, Storage};
+    if args.memory {
+        return Ok(Storage::Memory);
+    }
+    let dir = match &args.data {
+        Some(dir) => dir.clone(),
+        None => Storage::default_dir().context(
+            "cannot tell where the platform's data directory is (no home directory?): \
+             choose one with --data DIR, or use --memory",
+        )?,
+    };
+    let mut options = DiskOptions::new(dir);
+    options.fsync = args.fsync.into();
+    Ok(Storage::Disk(options))
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.quiet);
+    // The benchmarks run servers in this process: their per-request log would be measured.
+    // The desktop app installs its own logging (stderr and its debug console).
+    if cli.command.is_some() {
+        init_logging(cli.quiet || matches!(cli.command, Some(Command::Bench(_))));
+    }
     let result = match cli.command {
         Some(Command::Server(args)) => run_server(args),
-        None => {
-            eprintln!(
-                "zlist: the desktop app is not built yet; run `zlist server` for the server."
-            );
-            return ExitCode::from(2);
-        }
+        Some(Command::Bench(args)) => zlist::bench::cli::run(&args).map(|()| ExitCode::SUCCESS),
+        Some(Command::Send(args)) => zlist::cli::send::run(args),
+        Some(Command::Shell(args)) => zlist::cli::shell::run(args),
+        None => zlist::ui::run(cli.quiet),
     };
     match result {
         Ok(code) => code,
@@ -80,9 +147,16 @@ fn run_server(args: ServerArgs) -> anyhow::Result<ExitCode> {
     })
     .context("cannot install the Ctrl-C/SIGTERM handler")?;
 
+    let storage = server_storage(&args)?;
+    if storage == zlist::net::store::Storage::Memory {
+        tracing::info!(
+            "the list is kept in memory only (--memory): it is lost when the server stops"
+        );
+    }
     let config = ServerConfig {
         bind: args.bind,
         max_request_bytes: args.max_request_bytes,
+        storage,
     };
     let server = Server::start(config, RemoteList::default()).context("cannot start the server")?;
     tracing::info!(

@@ -1,9 +1,12 @@
 //! The wire and the list: protocol, list model, server and client worker, with no UI.
+pub mod access;
+pub mod client;
 pub mod endpoint;
 pub mod list;
 pub mod protocol;
 pub mod repr;
 pub mod server;
 pub mod service;
+pub mod store;
 
 mod printable_table;

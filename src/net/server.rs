@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::net::endpoint::{self, EndpointError, Role};
 use crate::net::list::RemoteList;
 use crate::net::service::{DEFAULT_MAX_REQUEST_BYTES, ListService};
+use crate::net::store::{Storage, Store, StoreError};
 
 /// The seed's address: every interface, port 1234.
 pub const DEFAULT_BIND: &str = "tcp://0.0.0.0:1234";
@@ -24,6 +25,8 @@ pub struct ServerConfig {
     /// Largest request answered with a reply; up to twice this is read and refused with an
     /// error reply, anything larger drops the sender's connection.
     pub max_request_bytes: usize,
+    /// Where the list is kept: in memory (the default, as the seed) or in a data directory.
+    pub storage: Storage,
 }
 
 impl Default for ServerConfig {
@@ -31,6 +34,7 @@ impl Default for ServerConfig {
         Self {
             bind: DEFAULT_BIND.to_owned(),
             max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
+            storage: Storage::Memory,
         }
     }
 }
@@ -57,6 +61,9 @@ pub enum ServerError {
         /// What libzmq said.
         source: zmq::Error,
     },
+    /// The data directory could not be loaded, or the final snapshot not written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
     /// The server thread panicked (a bug).
     #[error("the server thread stopped unexpectedly")]
     Panicked,
@@ -99,8 +106,24 @@ impl std::fmt::Debug for Server {
 impl Server {
     /// Binds and starts serving `list`. Returns once the server is listening, so bind
     /// errors (port in use, bad address) come back here.
+    ///
+    /// With [`Storage::Disk`], the data directory is locked and loaded first (errors such
+    /// as damage or a directory in use come back here too), and `list` is only the initial
+    /// list of a new, empty data directory: one that already holds a list ignores it.
     pub fn start(config: ServerConfig, list: RemoteList) -> Result<Self, ServerError> {
         let bind = endpoint::normalize(&config.bind, Role::Bind)?;
+        let service = match &config.storage {
+            Storage::Memory => ListService::new(list, config.max_request_bytes),
+            Storage::Disk(options) => {
+                let (store, recovered) = Store::open(options)?;
+                tracing::info!(
+                    "{}; journal flushed to disk: {}",
+                    recovered.report,
+                    options.fsync
+                );
+                ListService::with_store(store, recovered, list, config.max_request_bytes)?
+            }
+        };
         let context = zmq::Context::new();
         let router = context
             .socket(zmq::ROUTER)
@@ -129,7 +152,6 @@ impl Server {
             .connect(stop_address)
             .map_err(zmq_error("connecting the stop socket"))?;
 
-        let service = ListService::new(list, config.max_request_bytes);
         tracing::info!(%endpoint, "server listening");
         let thread = std::thread::Builder::new()
             .name("zlist-server".to_owned())
@@ -215,7 +237,13 @@ fn serve(
             router.as_poll_item(zmq::POLLIN),
             stop.as_poll_item(zmq::POLLIN),
         ];
-        zmq::poll(&mut items, -1).map_err(zmq_error("waiting for requests"))?;
+        // Wake up for the store's periodic work (the `everysec` flush), rounded up to whole
+        // milliseconds so the loop never spins.
+        let timeout = service.next_tick().map_or(-1, |wait| {
+            i64::try_from(wait.as_micros().div_ceil(1000)).unwrap_or(i64::MAX)
+        });
+        zmq::poll(&mut items, timeout).map_err(zmq_error("waiting for requests"))?;
+        service.tick();
         if items[1].is_readable() {
             break;
         }
@@ -234,8 +262,9 @@ fn serve(
             }
         }
     }
+    let list = service.close()?;
     tracing::info!("server stopped");
-    Ok(service.list().clone())
+    Ok(list)
 }
 
 /// Handles one message from the ROUTER socket: `[peer id, envelope..., "", body...]`.

@@ -1,11 +1,13 @@
 //! The server's request handler, with no sockets: one request message in, exactly one
-//! reply out, and the list changed only by a valid command.
+//! reply out, and the list changed only by a valid command. With a store, every change is
+//! journaled before it is applied and acknowledged.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
-use crate::net::list::{Effect, Outcome, RemoteList};
+use crate::net::list::{Effect, Outcome, Plan, RemoteList};
 use crate::net::protocol::{self, Command, Request, RequestError, RequestTag};
+use crate::net::store::{Recovered, Store, StoreError, TagEntry};
 
 /// Default largest request accepted, in bytes.
 pub const DEFAULT_MAX_REQUEST_BYTES: usize = 1024 * 1024;
@@ -45,6 +47,10 @@ pub struct ListService {
     max_request_bytes: usize,
     tags: TagMemory,
     features: Vec<(String, String)>,
+    /// Where changes are journaled; `None` keeps the list in memory only.
+    store: Option<Store>,
+    /// Whether the last journal write failed (so the failure is logged once per run).
+    store_failing: bool,
 }
 
 impl ListService {
@@ -55,7 +61,61 @@ impl ListService {
             max_request_bytes,
             tags: TagMemory::default(),
             features: vec![("tags".to_owned(), "1".to_owned())],
+            store: None,
+            store_failing: false,
         }
+    }
+
+    /// A service over a loaded data directory: the recovered list, and the recovered
+    /// request tags (so a retry reaching the restarted server is still recognised). A new,
+    /// empty data directory starts with `initial` instead (written as its first snapshot);
+    /// a directory that already holds a list ignores `initial`.
+    pub fn with_store(
+        mut store: Store,
+        recovered: Recovered,
+        initial: RemoteList,
+        max_request_bytes: usize,
+    ) -> Result<Self, StoreError> {
+        let mut list = recovered.list;
+        if recovered.report.fresh && !initial.is_empty() {
+            store.snapshot_now(initial.items(), &[])?;
+            list = initial;
+        }
+        let mut service = Self::new(list, max_request_bytes);
+        let (now, unix_ms) = (Instant::now(), unix_ms_now());
+        for tag in recovered.tags {
+            service.tags.restore(tag, now, unix_ms);
+        }
+        service.store = Some(store);
+        Ok(service)
+    }
+
+    /// The store changes are journaled to, if any.
+    pub fn store(&self) -> Option<&Store> {
+        self.store.as_ref()
+    }
+
+    /// How long until [`ListService::tick`] has work to do, if it has any.
+    pub fn next_tick(&self) -> Option<Duration> {
+        self.store.as_ref()?.next_tick(Instant::now())
+    }
+
+    /// Periodic work of the store (the `everysec` flush); call it at least as often as
+    /// [`ListService::next_tick`] asks.
+    pub fn tick(&mut self) {
+        if let Some(store) = &mut self.store {
+            store.tick(Instant::now());
+        }
+    }
+
+    /// Stops: with a store, writes a final snapshot (see [`Store::close`]). Returns the list
+    /// as it was at the end.
+    pub fn close(self) -> Result<RemoteList, StoreError> {
+        if let Some(store) = self.store {
+            let tags = self.tags.entries(Instant::now(), unix_ms_now());
+            store.close(self.list.items(), &tags)?;
+        }
+        Ok(self.list)
     }
 
     /// Announces a `key=value` feature in the reply to `zlist.hello`.
@@ -99,7 +159,7 @@ impl ListService {
     /// Answers one request text.
     pub fn handle_text(&mut self, text: &str) -> Handled {
         match Request::parse(text) {
-            Ok(Request::Seed(command)) => self.execute(&command),
+            Ok(Request::Seed(command)) => self.execute(&command, None),
             Ok(Request::Hello) => {
                 let features: Vec<(&str, &str)> = self
                     .features
@@ -113,9 +173,75 @@ impl ListService {
         }
     }
 
-    fn execute(&mut self, command: &Command) -> Handled {
-        let (outcome, effect) = self.list.execute(command);
-        Handled { outcome, effect }
+    /// Plans the command, journals the change (when there is a store), applies it, and
+    /// remembers the reply for the request's tag, if any. A change that could not be
+    /// journaled is refused and its tag not remembered, so that a retry can still apply it.
+    fn execute(&mut self, command: &Command, tag: Option<(RequestTag, Instant)>) -> Handled {
+        let (effect, reply) = match self.list.plan(command) {
+            Plan::Answer(outcome) => {
+                if let Some((tag, now)) = tag {
+                    self.tags.remember(tag, outcome.clone(), now);
+                }
+                return Handled::answer(outcome);
+            }
+            Plan::Change { effect, reply } => (effect, reply),
+        };
+        if let Some(store) = &mut self.store {
+            let stamp = tag.as_ref().map(|(tag, _)| TagEntry {
+                client: tag.client.clone(),
+                seq: tag.seq,
+                outcome: Outcome::ok(reply.clone()),
+                unix_ms: unix_ms_now(),
+            });
+            if let Err(error) = store.append(&effect, stamp.as_ref()) {
+                let reason = match &error {
+                    StoreError::Write { source, .. } | StoreError::Io { source, .. } => {
+                        source.to_string()
+                    }
+                    other => other.to_string(),
+                };
+                if self.store_failing {
+                    tracing::debug!("change refused: {error}");
+                } else {
+                    self.store_failing = true;
+                    tracing::error!(
+                        "{error}; changes are refused until the disk accepts writes again, \
+                         reads keep working"
+                    );
+                }
+                let text = format!(
+                    "Erro: não foi possível gravar a alteração no disco ({reason}); nada foi \
+                     alterado."
+                );
+                return Handled::answer(Outcome::error(text));
+            }
+            if self.store_failing {
+                self.store_failing = false;
+                tracing::info!("the journal accepts changes again");
+            }
+        }
+        // Planned against this very list a moment ago, so it fits (a true invariant).
+        let applied = self.list.apply(effect.clone());
+        debug_assert!(applied.is_ok(), "a fresh plan always applies");
+        // Remembered before a compaction, so the snapshot has it with the change it made.
+        if let Some((tag, now)) = tag {
+            self.tags.remember(tag, Outcome::ok(reply.clone()), now);
+        }
+        if let Some(store) = &mut self.store
+            && store.wants_compaction()
+        {
+            let tags = self.tags.entries(Instant::now(), unix_ms_now());
+            if let Err(error) = store.compact(self.list.items(), &tags) {
+                tracing::error!(
+                    "cannot compact the journal: {error}; no change is lost (the journal \
+                     keeps them), and compaction is tried again later"
+                );
+            }
+        }
+        Handled {
+            outcome: Outcome::ok(reply),
+            effect: applied.is_ok().then_some(effect),
+        }
     }
 
     fn execute_tagged(&mut self, tag: RequestTag, command: &Command) -> Handled {
@@ -129,11 +255,7 @@ impl ListService {
                 "Erro: o pedido {tag} é mais antigo que o último deste cliente ({last}); \
                  não foi aplicado."
             ))),
-            Recall::New => {
-                let handled = self.execute(command);
-                self.tags.remember(tag, handled.outcome.clone(), now);
-                handled
-            }
+            Recall::New => self.execute(command, Some((tag, now))),
         }
     }
 }
@@ -157,7 +279,45 @@ enum Recall {
     Stale { last: u64 },
 }
 
+/// Now, in milliseconds since the Unix epoch (0 if the clock is before 1970).
+fn unix_ms_now() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
 impl TagMemory {
+    /// Remembers a tag loaded from disk, as of when it was answered; one older than
+    /// [`TAG_MEMORY`] is forgotten already.
+    fn restore(&mut self, entry: TagEntry, now: Instant, now_unix_ms: u64) {
+        let age = Duration::from_millis(now_unix_ms.saturating_sub(entry.unix_ms));
+        if age > TAG_MEMORY {
+            return;
+        }
+        let tag = RequestTag {
+            client: entry.client,
+            seq: entry.seq,
+        };
+        self.remember(tag, entry.outcome, now.checked_sub(age).unwrap_or(now));
+    }
+
+    /// The tags still remembered, with when each was answered, for a snapshot.
+    fn entries(&self, now: Instant, now_unix_ms: u64) -> Vec<TagEntry> {
+        self.last
+            .iter()
+            .filter(|(_, r)| now.duration_since(r.at) <= TAG_MEMORY)
+            .map(|(client, r)| {
+                let age = u64::try_from(now.duration_since(r.at).as_millis()).unwrap_or(u64::MAX);
+                TagEntry {
+                    client: client.clone(),
+                    seq: r.seq,
+                    outcome: r.outcome.clone(),
+                    unix_ms: now_unix_ms.saturating_sub(age),
+                }
+            })
+            .collect()
+    }
+
     fn recall(&self, tag: &RequestTag, now: Instant) -> Recall {
         match self.last.get(&tag.client) {
             Some(r) if now.duration_since(r.at) > TAG_MEMORY => Recall::New,
@@ -282,5 +442,108 @@ mod tests {
             memory.remember(tag, Outcome::ok("ok"), now);
         }
         assert_eq!(memory.last.len(), TAG_MEMORY_CLIENTS);
+    }
+
+    fn disk_service(dir: &std::path::Path) -> ListService {
+        let (store, recovered) =
+            Store::open(&crate::net::store::DiskOptions::new(dir)).expect("store opens");
+        ListService::with_store(store, recovered, RemoteList::default(), 64).expect("loads")
+    }
+
+    #[test]
+    fn a_change_that_cannot_be_journaled_is_refused_unapplied_and_reads_still_work() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = disk_service(dir.path());
+        reply(&mut s, "append antes");
+        if let Some(store) = &mut s.store {
+            store.break_journal_for_test();
+        }
+        let first = s.handle_text("append x").outcome.text;
+        assert!(
+            first.starts_with(
+                "Erro: não foi possível gravar a alteração no disco (Bad file descriptor"
+            ),
+            "{first}"
+        );
+        for request in [
+            "append x",
+            "zlist.req c:1 append y",
+            "limpar",
+            "ordenar_desc",
+        ] {
+            let handled = s.handle_text(request);
+            assert!(handled.outcome.is_error, "{request}");
+            assert!(
+                handled
+                    .outcome
+                    .text
+                    .starts_with("Erro: não foi possível gravar a alteração no disco ("),
+                "{}",
+                handled.outcome.text
+            );
+            assert!(
+                handled.outcome.text.ends_with("); nada foi alterado."),
+                "{}",
+                handled.outcome.text
+            );
+            assert_eq!(handled.effect, None);
+        }
+        assert_eq!(reply(&mut s, "mostrar"), "['antes']");
+        assert_eq!(reply(&mut s, "pesquisar antes"), "Encontrado");
+        // A refusal that needs no write is still the seed's reply.
+        assert_eq!(reply(&mut s, "remover z"), "Elemento 'z' não encontrado.");
+        // The failed tagged request was not remembered: its retry, once the disk works
+        // again (here: after a restart), is applied.
+        drop(s);
+        let mut s = disk_service(dir.path());
+        assert_eq!(
+            reply(&mut s, "zlist.req c:1 append y"),
+            "Elemento 'y' adicionado."
+        );
+        assert_eq!(s.list().items(), ["antes", "y"]);
+    }
+
+    #[test]
+    fn a_tagged_change_is_recognised_after_a_restart_from_the_journal_or_a_snapshot() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = disk_service(dir.path());
+        assert_eq!(
+            reply(&mut s, "zlist.req c:7 append x"),
+            "Elemento 'x' adicionado."
+        );
+        // Killed: no snapshot, the journal has it.
+        drop(s);
+        let mut s = disk_service(dir.path());
+        assert_eq!(
+            reply(&mut s, "zlist.req c:7 append x"),
+            "Elemento 'x' adicionado."
+        );
+        assert_eq!(s.list().items(), ["x"]);
+        assert!(reply(&mut s, "zlist.req c:6 append z").starts_with("Erro: o pedido c:6"));
+        reply(&mut s, "zlist.req c:8 insert 0 w");
+        // Stopped cleanly: a snapshot has it.
+        s.close().unwrap();
+        let mut s = disk_service(dir.path());
+        assert_eq!(
+            reply(&mut s, "zlist.req c:8 insert 0 w"),
+            "Elemento 'w' inserido na posição 0."
+        );
+        assert_eq!(s.list().items(), ["w", "x"]);
+    }
+
+    #[test]
+    fn a_new_data_directory_starts_with_the_initial_list_and_a_used_one_ignores_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let open = |initial: &[&str]| {
+            let (store, recovered) =
+                Store::open(&crate::net::store::DiskOptions::new(dir.path())).unwrap();
+            let initial = RemoteList::from_items(initial.iter().map(|&x| x.to_owned()).collect());
+            ListService::with_store(store, recovered, initial, 64).unwrap()
+        };
+        let s = open(&["a", "b"]);
+        assert_eq!(s.list().items(), ["a", "b"]);
+        drop(s);
+        let s = open(&["other"]);
+        assert_eq!(s.list().items(), ["a", "b"]);
     }
 }

@@ -9,7 +9,8 @@ use crate::support::{req_socket, request};
 #[test]
 fn zlist_server_serves_on_the_asked_port_and_exits_cleanly_on_sigterm() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_zlist"))
-        .args(["server", "--bind", "tcp://127.0.0.1:0"])
+        // In memory: the test must not touch the real data directory.
+        .args(["server", "--bind", "tcp://127.0.0.1:0", "--memory"])
         .env("RUST_LOG", "info")
         .env_remove("DISPLAY")
         .env_remove("WAYLAND_DISPLAY")

@@ -69,6 +69,7 @@ fn every_bad_request_gets_one_error_reply_and_leaves_the_list_alone() {
     let server = start_server_with(ServerConfig {
         bind: "tcp://127.0.0.1:0".into(),
         max_request_bytes: 1000,
+        ..ServerConfig::default()
     });
     let context = zmq::Context::new();
     let socket = req_socket(&context, server.endpoint());
@@ -135,6 +136,7 @@ fn a_huge_request_drops_only_its_own_connection() {
     let server = start_server_with(ServerConfig {
         bind: "tcp://127.0.0.1:0".into(),
         max_request_bytes: 1000,
+        ..ServerConfig::default()
     });
     let context = zmq::Context::new();
     let flooder = req_socket(&context, server.endpoint());

@@ -1,0 +1,191 @@
+//! `zlist bench`: the benchmarks from the command line, with the machine they ran on.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+
+use crate::bench::large::{self, LargeConfig};
+use crate::bench::roundtrip::{self, RoundTripConfig, RoundTripReport};
+
+/// Round-trip runs of `--quick`, in seconds.
+const QUICK_SECONDS: f64 = 0.5;
+
+/// List sizes of `--quick`.
+const QUICK_SIZES: [usize; 2] = [10_000, 1_000_000];
+
+/// zlist's target: at least this fraction of the bare echo's throughput.
+pub const TARGET_RATIO: f64 = 0.9;
+
+/// Which benchmarks to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Part {
+    /// Small operations: throughput and latency against the bare echo floor.
+    Roundtrip,
+    /// Large lists: mostrar, pesquisar, insert, remover, sorts and memory.
+    Large,
+}
+
+/// Options of `zlist bench`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BenchArgs {
+    /// Concurrent REQ clients of the round-trip runs, comma-separated [default: 1,4,16].
+    #[arg(long, value_delimiter = ',', value_name = "N,...")]
+    pub clients: Option<Vec<usize>>,
+
+    /// Seconds per round-trip run [default: 2; 0.5 with --quick].
+    #[arg(long, value_name = "SECONDS")]
+    pub seconds: Option<f64>,
+
+    /// Alternating rounds per client count [default: 3; 1 with --quick].
+    #[arg(long)]
+    pub rounds: Option<usize>,
+
+    /// List sizes of the large-list runs, comma-separated
+    /// [default: 10000,100000,1000000; 10000,1000000 with --quick].
+    #[arg(long, value_delimiter = ',', value_name = "N,...")]
+    pub sizes: Option<Vec<usize>>,
+
+    /// Repeats of each large-list measurement (the median is shown) [default: 3; 1 with
+    /// --quick].
+    #[arg(long)]
+    pub repeats: Option<usize>,
+
+    /// A short run (about 10 seconds): shorter runs, fewer rounds and sizes.
+    #[arg(long)]
+    pub quick: bool,
+
+    /// Measure the list server at this address (e.g. the seed's Python server) in the
+    /// round-trip runs instead of an in-process zlist server. Its list is sorted, and
+    /// gets elements added and removed.
+    #[arg(long, value_name = "ENDPOINT")]
+    pub connect: Option<String>,
+
+    /// Run only this part.
+    #[arg(long, value_enum)]
+    pub only: Option<Part>,
+}
+
+impl BenchArgs {
+    /// The round-trip configuration these options ask for.
+    pub fn roundtrip_config(&self) -> anyhow::Result<RoundTripConfig> {
+        let seconds = self
+            .seconds
+            .unwrap_or(if self.quick { QUICK_SECONDS } else { 2.0 });
+        let run_time = Duration::try_from_secs_f64(seconds)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .with_context(|| format!("--seconds {seconds}: give a positive number"))?;
+        Ok(RoundTripConfig {
+            clients: self
+                .clients
+                .clone()
+                .unwrap_or_else(|| roundtrip::DEFAULT_CLIENTS.to_vec()),
+            run_time,
+            rounds: self.rounds.unwrap_or(if self.quick {
+                1
+            } else {
+                roundtrip::DEFAULT_ROUNDS
+            }),
+            connect: self.connect.clone(),
+            ..RoundTripConfig::default()
+        })
+    }
+
+    /// The large-list configuration these options ask for.
+    pub fn large_config(&self) -> LargeConfig {
+        LargeConfig {
+            sizes: self.sizes.clone().unwrap_or_else(|| {
+                if self.quick {
+                    QUICK_SIZES.to_vec()
+                } else {
+                    large::DEFAULT_SIZES.to_vec()
+                }
+            }),
+            repeats: self.repeats.unwrap_or(if self.quick {
+                1
+            } else {
+                large::DEFAULT_REPEATS
+            }),
+        }
+    }
+}
+
+/// Runs what `args` asks for, printing the tables to stdout and progress to stderr.
+pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    let roundtrip_config = args.roundtrip_config()?;
+    let large_config = args.large_config();
+    println!("{}", machine_summary());
+    if cfg!(debug_assertions) {
+        println!(
+            "warning: this is a debug build; the numbers mean little. \
+             Use `cargo run --release -- bench`."
+        );
+    }
+    let mut progress = |what: &str| eprintln!("… {what}");
+    if args.only != Some(Part::Large) {
+        let report = roundtrip::run(&roundtrip_config, &mut progress)
+            .context("the round-trip benchmark failed")?;
+        println!();
+        println!("{report}");
+        println!("{}", verdict(&report));
+    }
+    if args.only != Some(Part::Roundtrip) {
+        let report =
+            large::run(&large_config, &mut progress).context("the large-list benchmark failed")?;
+        println!();
+        print!("{report}");
+    }
+    Ok(())
+}
+
+/// Whether the list server kept up with the floor, per client count.
+pub fn verdict(report: &RoundTripReport) -> String {
+    let ratios: Vec<String> = report
+        .results
+        .iter()
+        .map(|r| {
+            let mark = if r.ratio() >= TARGET_RATIO {
+                "met"
+            } else {
+                "MISSED"
+            };
+            format!("{} clients {:.2} {mark}", r.clients, r.ratio())
+        })
+        .collect();
+    format!(
+        "Target: the list server at >= {TARGET_RATIO:.2} x the REP echo floor: {}",
+        ratios.join(", ")
+    )
+}
+
+/// zlist's and libzmq's versions, the build, and the machine's CPUs and memory.
+pub fn machine_summary() -> String {
+    let (major, minor, patch) = zmq::version();
+    let cpus = std::thread::available_parallelism().map_or(0, usize::from);
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find(|line| line.starts_with("model name"))
+        .and_then(|line| line.split_once(':'))
+        .map_or("unknown CPU", |(_, model)| model.trim());
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let memory = meminfo
+        .lines()
+        .find(|line| line.starts_with("MemTotal:"))
+        .and_then(|line| line.split_whitespace().nth(1))
+        .and_then(|kib| kib.parse::<u64>().ok())
+        .map_or("unknown".to_owned(), |kib| {
+            format!("{:.1} GiB", kib as f64 / (1024.0 * 1024.0))
+        });
+    format!(
+        "zlist {} bench ({} build), libzmq {major}.{minor}.{patch}; {cpus} CPUs ({model}), \
+         {memory} memory, {}",
+        env!("CARGO_PKG_VERSION"),
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        },
+        std::env::consts::OS,
+    )
+}

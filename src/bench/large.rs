@@ -1,0 +1,559 @@
+//! Large lists: the seed commands whose cost grows with the list (`mostrar`, a
+//! `pesquisar` that finds nothing, `insert 0`, `remover`, the sorts), timed end to end
+//! through a REQ socket to an in-process zlist server holding N distinct elements, and
+//! timed again on the list itself with no sockets, to show where the time goes; plus the
+//! memory the list takes.
+//!
+//! The list is built as a seed user builds one, by appending `"0"`, `"1"`, ... in order
+//! (and its vector grew by appends too, so it has their spare capacity). The order
+//! matters to sorting and to anything that reads the elements' text, so `mostrar`,
+//! `pesquisar` and `ordenar_cresc` are timed again on the same elements shuffled.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use crate::bench::measure::{
+    BenchError, Bytes, Count, Time, median, resident_bytes, shorten, zmq_error,
+};
+use crate::net::list::RemoteList;
+use crate::net::protocol::NOT_FOUND;
+use crate::net::repr;
+use crate::net::server::{Server, ServerConfig};
+use crate::net::service::{DEFAULT_MAX_REQUEST_BYTES, ListService};
+
+/// List sizes measured by default.
+pub const DEFAULT_SIZES: [usize; 3] = [10_000, 100_000, 1_000_000];
+
+/// Repeats of every measurement by default (the median is reported).
+pub const DEFAULT_REPEATS: usize = 3;
+
+/// Largest list accepted.
+pub const MAX_SIZE: usize = 20_000_000;
+
+/// How long one request to a large list may take before the benchmark fails.
+const REPLY_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The element `insert 0` adds (and the next step removes).
+const INSERTED: &str = "zlist-bench-new";
+
+/// What the large-list benchmark runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LargeConfig {
+    /// List sizes, one set of measurements each.
+    pub sizes: Vec<usize>,
+    /// Repeats of each measurement; the median is reported.
+    pub repeats: usize,
+}
+
+impl Default for LargeConfig {
+    fn default() -> Self {
+        Self {
+            sizes: DEFAULT_SIZES.to_vec(),
+            repeats: DEFAULT_REPEATS,
+        }
+    }
+}
+
+/// The order of the list's elements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// `"0"` to `"N-1"` in the order they were appended.
+    Appended,
+    /// The same elements in a fixed shuffled order.
+    Shuffled,
+}
+
+/// The operations timed, in the order they run on each fresh list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// `mostrar`: the whole list as Python's repr.
+    Show,
+    /// `pesquisar` of an element that is not there, as long as the longest elements (so
+    /// that their text is compared, not only their lengths): a scan of the whole list.
+    SearchMissing,
+    /// `insert 0 X`: every element moves up one place.
+    InsertFirst,
+    /// `remover X` of the first element (the one just inserted): found at once, every
+    /// other element moves down.
+    RemoveFirst,
+    /// `remover X` of the last element: a scan of the whole list.
+    RemoveLast,
+    /// `append X` (the element just removed).
+    Append,
+    /// `ordenar_cresc` of the list in the order it was built.
+    SortAscending,
+    /// `ordenar_desc` of the list just sorted ascending.
+    SortDescending,
+    /// `mostrar` of the shuffled list.
+    ShowShuffled,
+    /// `pesquisar` of a missing element in the shuffled list.
+    SearchMissingShuffled,
+    /// `ordenar_cresc` of the shuffled list.
+    SortShuffled,
+}
+
+impl Operation {
+    /// What runs on the list as it was appended, in order.
+    pub const ON_APPENDED: [Operation; 8] = [
+        Self::Show,
+        Self::SearchMissing,
+        Self::InsertFirst,
+        Self::RemoveFirst,
+        Self::RemoveLast,
+        Self::Append,
+        Self::SortAscending,
+        Self::SortDescending,
+    ];
+
+    /// What runs on the shuffled list, in order.
+    pub const ON_SHUFFLED: [Operation; 3] = [
+        Self::ShowShuffled,
+        Self::SearchMissingShuffled,
+        Self::SortShuffled,
+    ];
+
+    /// What the table calls it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Show => "mostrar",
+            Self::SearchMissing => "pesquisar (missing element)",
+            Self::InsertFirst => "insert 0",
+            Self::RemoveFirst => "remover (first element)",
+            Self::RemoveLast => "remover (last element)",
+            Self::Append => "append",
+            Self::SortAscending => "ordenar_cresc",
+            Self::SortDescending => "ordenar_desc (after ordenar_cresc)",
+            Self::ShowShuffled => "mostrar (shuffled list)",
+            Self::SearchMissingShuffled => "pesquisar (missing, shuffled list)",
+            Self::SortShuffled => "ordenar_cresc (shuffled list)",
+        }
+    }
+
+    /// The request text, given the list's last and a missing element.
+    fn request(self, last: &str, missing: &str) -> String {
+        match self {
+            Self::Show | Self::ShowShuffled => "mostrar".to_owned(),
+            Self::SearchMissing | Self::SearchMissingShuffled => format!("pesquisar {missing}"),
+            Self::InsertFirst => format!("insert 0 {INSERTED}"),
+            Self::RemoveFirst => format!("remover {INSERTED}"),
+            Self::RemoveLast => format!("remover {last}"),
+            Self::Append => format!("append {last}"),
+            Self::SortAscending | Self::SortShuffled => "ordenar_cresc".to_owned(),
+            Self::SortDescending => "ordenar_desc".to_owned(),
+        }
+    }
+
+    /// Whether `reply` is the right answer (the `mostrar` reply is checked by length).
+    fn accepts(self, reply: &str, show_len: usize) -> bool {
+        match self {
+            Self::Show | Self::ShowShuffled => reply.len() == show_len,
+            Self::SearchMissing | Self::SearchMissingShuffled => reply == NOT_FOUND,
+            Self::InsertFirst => reply.ends_with("' inserido na posição 0."),
+            Self::RemoveFirst | Self::RemoveLast => reply.ends_with("' removido."),
+            Self::Append => reply.ends_with("' adicionado."),
+            Self::SortAscending | Self::SortShuffled => reply == "Lista ordenada crescentemente.",
+            Self::SortDescending => reply == "Lista ordenada decrescentemente.",
+        }
+    }
+}
+
+/// One operation on one list size, median of the repeats.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationResult {
+    /// Which operation.
+    pub operation: Operation,
+    /// From sending the request on a REQ socket to holding the whole reply.
+    pub end_to_end: Duration,
+    /// The server's handler alone (`ListService::handle_text`, no sockets).
+    pub in_list: Duration,
+    /// Size of the reply.
+    pub reply_bytes: usize,
+}
+
+/// Everything measured on one list size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SizeResult {
+    /// Elements in the list.
+    pub size: usize,
+    /// Bytes of text in the elements.
+    pub text_bytes: u64,
+    /// The operations: `Operation::ON_APPENDED`, then `Operation::ON_SHUFFLED`.
+    pub operations: Vec<OperationResult>,
+    /// A client's work on the `mostrar` reply: parsing the repr back into a list
+    /// (`repr::parse_list_repr`, as the zlist client does).
+    pub parse_reply: Duration,
+    /// Growth of this process's resident memory when the server got its list (`None`
+    /// where it cannot be read). The server runs in this process, so this is its memory.
+    pub rss_growth: Option<u64>,
+    /// The list's heap as glibc malloc lays it out: the vector of `String`s (with the
+    /// spare capacity of appends) plus one allocation per element.
+    pub heap_estimate: u64,
+}
+
+impl SizeResult {
+    /// The result for one operation.
+    pub fn operation(&self, operation: Operation) -> Option<&OperationResult> {
+        self.operations.iter().find(|r| r.operation == operation)
+    }
+}
+
+/// Everything the large-list benchmark measured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LargeReport {
+    /// The configuration it ran.
+    pub config: LargeConfig,
+    /// One entry per size, in the configured order.
+    pub results: Vec<SizeResult>,
+}
+
+/// `n` distinct short elements, `"0"` to `"n-1"`, in `order` (the shuffled order is the
+/// same on every run and machine), in a vector grown by pushes as appends grow it.
+pub fn list_items(n: usize, order: Order) -> Vec<String> {
+    let mut items = Vec::new();
+    for i in 0..n {
+        items.push(i.to_string());
+    }
+    if order == Order::Shuffled {
+        // Fisher-Yates with xorshift64*.
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        for i in (1..items.len()).rev() {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            let random = state.wrapping_mul(0x2545_F491_4F6C_DD1D);
+            let j = (random % (i as u64 + 1)) as usize;
+            items.swap(i, j);
+        }
+    }
+    items
+}
+
+/// A copy of `items` with the spare capacity a list grown by appends has (a plain
+/// `clone` has none, and the first insert would then pay for growing the vector).
+fn appended_copy(items: &[String]) -> Vec<String> {
+    let mut copy = Vec::new();
+    for item in items {
+        copy.push(item.clone());
+    }
+    copy
+}
+
+/// Runs the large-list benchmark; `progress` hears what starts next.
+pub fn run(
+    config: &LargeConfig,
+    progress: &mut dyn FnMut(&str),
+) -> Result<LargeReport, BenchError> {
+    if config.sizes.is_empty() || config.repeats == 0 {
+        return Err(BenchError::Config(
+            "give at least one list size and one repeat".to_owned(),
+        ));
+    }
+    if let Some(&size) = config.sizes.iter().find(|&&n| n == 0 || n > MAX_SIZE) {
+        return Err(BenchError::Config(format!(
+            "a list of {size} elements: give 1 to {MAX_SIZE}"
+        )));
+    }
+    let mut results = Vec::with_capacity(config.sizes.len());
+    for &size in &config.sizes {
+        progress(&format!("large list: {} elements", Count(size as u64)));
+        results.push(measure_size(size, config.repeats)?);
+    }
+    Ok(LargeReport {
+        config: config.clone(),
+        results,
+    })
+}
+
+/// The timings of one pass over some operations.
+#[derive(Default)]
+struct Samples {
+    end_to_end: Vec<Vec<Duration>>,
+    in_list: Vec<Vec<Duration>>,
+    reply_bytes: Vec<usize>,
+    parse_reply: Vec<Duration>,
+}
+
+/// One list of one size, and what is known about it.
+struct Fixture<'a> {
+    items: &'a [String],
+    last: String,
+    missing: String,
+    show_len: usize,
+}
+
+impl<'a> Fixture<'a> {
+    fn new(items: &'a [String]) -> Self {
+        let last = items.last().cloned().unwrap_or_default();
+        let longest = items.iter().map(String::len).max().unwrap_or(1).max(1);
+        Self {
+            items,
+            // Never an element (they are all digits), and as long as the longest ones.
+            missing: format!("x{}", "9".repeat(longest - 1)),
+            show_len: repr::list_repr(items).len(),
+            last,
+        }
+    }
+}
+
+fn measure_size(size: usize, repeats: usize) -> Result<SizeResult, BenchError> {
+    let appended = list_items(size, Order::Appended);
+    let shuffled = list_items(size, Order::Shuffled);
+    let on_appended = Fixture::new(&appended);
+    let on_shuffled = Fixture::new(&shuffled);
+    let mut first = Samples::default();
+    let mut second = Samples::default();
+    let mut rss_growth = None;
+    for repeat in 0..repeats {
+        let growth = time_operations(&on_appended, &Operation::ON_APPENDED, &mut first)?;
+        if repeat == 0 {
+            rss_growth = growth;
+        }
+        time_operations(&on_shuffled, &Operation::ON_SHUFFLED, &mut second)?;
+    }
+    let operations = Operation::ON_APPENDED
+        .into_iter()
+        .zip(summarise(&first))
+        .chain(Operation::ON_SHUFFLED.into_iter().zip(summarise(&second)))
+        .map(
+            |(operation, (end_to_end, in_list, reply_bytes))| OperationResult {
+                operation,
+                end_to_end,
+                in_list,
+                reply_bytes,
+            },
+        )
+        .collect();
+    let vector = appended_copy(&appended);
+    Ok(SizeResult {
+        size,
+        text_bytes: appended.iter().map(|s| s.len() as u64).sum(),
+        operations,
+        parse_reply: median(&first.parse_reply),
+        rss_growth,
+        heap_estimate: heap_estimate(&vector),
+    })
+}
+
+/// Medians of each operation's timings, and its reply size.
+fn summarise(samples: &Samples) -> Vec<(Duration, Duration, usize)> {
+    samples
+        .end_to_end
+        .iter()
+        .zip(&samples.in_list)
+        .zip(&samples.reply_bytes)
+        .map(|((wire, list), &bytes)| (median(wire), median(list), bytes))
+        .collect()
+}
+
+/// Times `operations` on a fresh server holding the fixture's list, then on the handler
+/// alone; returns how much this process's resident memory grew when the server got the
+/// list.
+fn time_operations(
+    fixture: &Fixture<'_>,
+    operations: &[Operation],
+    samples: &mut Samples,
+) -> Result<Option<u64>, BenchError> {
+    samples.end_to_end.resize(operations.len(), Vec::new());
+    samples.in_list.resize(operations.len(), Vec::new());
+    samples.reply_bytes.resize(operations.len(), 0);
+
+    // Through the server.
+    let before = resident_bytes();
+    let server = Server::start(
+        ServerConfig {
+            bind: "tcp://127.0.0.1:0".to_owned(),
+            ..ServerConfig::default()
+        },
+        RemoteList::from_items(appended_copy(fixture.items)),
+    )?;
+    let growth = before
+        .zip(resident_bytes())
+        .map(|(before, after)| after.saturating_sub(before));
+    let socket = connect(server.endpoint())?;
+    // The connection is up once this is answered; it does not touch the list.
+    request(&socket, "zlist.hello")?;
+    for (i, &operation) in operations.iter().enumerate() {
+        let text = operation.request(&fixture.last, &fixture.missing);
+        let started = Instant::now();
+        let reply = request(&socket, &text)?;
+        samples.end_to_end[i].push(started.elapsed());
+        check(operation, &text, &reply, fixture.show_len)?;
+        samples.reply_bytes[i] = reply.len();
+        if operation == Operation::Show {
+            let started = Instant::now();
+            let parsed = repr::parse_list_repr(&reply);
+            samples.parse_reply.push(started.elapsed());
+            if parsed.as_ref().map(Vec::len).ok() != Some(fixture.items.len()) {
+                return Err(BenchError::UnexpectedReply {
+                    request: text,
+                    reply: shorten(reply.as_bytes()),
+                });
+            }
+        }
+    }
+    drop(socket);
+    server.stop()?;
+
+    // The handler alone, on the same list and in the same order.
+    let mut service = ListService::new(
+        RemoteList::from_items(appended_copy(fixture.items)),
+        DEFAULT_MAX_REQUEST_BYTES,
+    );
+    for (i, &operation) in operations.iter().enumerate() {
+        let text = operation.request(&fixture.last, &fixture.missing);
+        let started = Instant::now();
+        let handled = service.handle_text(&text);
+        samples.in_list[i].push(started.elapsed());
+        check(operation, &text, &handled.outcome.text, fixture.show_len)?;
+    }
+    Ok(growth)
+}
+
+/// What glibc malloc takes for the list: the vector's capacity, and per element a chunk
+/// of the requested size plus an 8-byte header, rounded up to 16, at least 32.
+fn heap_estimate(items: &Vec<String>) -> u64 {
+    let chunk = |len: usize| ((len + 8).div_ceil(16) * 16).max(32) as u64;
+    let vector = (items.capacity() * std::mem::size_of::<String>()) as u64;
+    vector + items.iter().map(|s| chunk(s.capacity())).sum::<u64>()
+}
+
+fn check(operation: Operation, text: &str, reply: &str, show_len: usize) -> Result<(), BenchError> {
+    if operation.accepts(reply, show_len) {
+        Ok(())
+    } else {
+        Err(BenchError::UnexpectedReply {
+            request: text.to_owned(),
+            reply: shorten(reply.as_bytes()),
+        })
+    }
+}
+
+fn connect(endpoint: &str) -> Result<zmq::Socket, BenchError> {
+    let context = zmq::Context::new();
+    let socket = context
+        .socket(zmq::REQ)
+        .map_err(zmq_error("creating a client socket"))?;
+    let timeout = REPLY_TIMEOUT.as_millis() as i32;
+    socket.set_linger(0).map_err(zmq_error("setting linger"))?;
+    socket
+        .set_rcvtimeo(timeout)
+        .map_err(zmq_error("setting the receive timeout"))?;
+    socket
+        .set_sndtimeo(timeout)
+        .map_err(zmq_error("setting the send timeout"))?;
+    socket
+        .connect(endpoint)
+        .map_err(zmq_error("connecting a client"))?;
+    Ok(socket)
+}
+
+/// Sends one request, returns its reply as text.
+fn request(socket: &zmq::Socket, text: &str) -> Result<String, BenchError> {
+    let no_reply = |source| BenchError::NoReply {
+        request: shorten(text.as_bytes()),
+        timeout: REPLY_TIMEOUT,
+        source,
+    };
+    socket.send(text, 0).map_err(no_reply)?;
+    let reply = socket.recv_bytes(0).map_err(no_reply)?;
+    String::from_utf8(reply).map_err(|error| BenchError::UnexpectedReply {
+        request: text.to_owned(),
+        reply: shorten(error.as_bytes()),
+    })
+}
+
+impl fmt::Display for LargeReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "Large lists: N distinct elements \"0\"..\"N-1\" appended in order (and the same \
+             shuffled, where said); every repeat starts a fresh server; median of {} repeat{}.",
+            self.config.repeats,
+            if self.config.repeats == 1 { "" } else { "s" },
+        )?;
+        writeln!(
+            f,
+            "  end to end  REQ socket to an in-process zlist server over tcp://127.0.0.1: \
+             send to whole reply received"
+        )?;
+        writeln!(
+            f,
+            "  in the list the server's handler alone (parse, run, build the reply), no sockets"
+        )?;
+        for result in &self.results {
+            writeln!(f)?;
+            let rss = match result.rss_growth {
+                Some(bytes) => Bytes(bytes).to_string(),
+                None => "n/a".to_owned(),
+            };
+            writeln!(
+                f,
+                "N = {}: {} of text; server memory: resident +{rss} when the list was \
+                 loaded (heap estimate {})",
+                Count(result.size as u64),
+                Bytes(result.text_bytes),
+                Bytes(result.heap_estimate),
+            )?;
+            writeln!(
+                f,
+                "  {:<36}  {:>10}  {:>11}  {:>9}",
+                "operation", "end to end", "in the list", "reply"
+            )?;
+            for op in &result.operations {
+                writeln!(
+                    f,
+                    "  {:<36}  {:>10}  {:>11}  {:>9}",
+                    op.operation.label(),
+                    Time(op.end_to_end),
+                    Time(op.in_list),
+                    Bytes(op.reply_bytes as u64),
+                )?;
+            }
+            writeln!(
+                f,
+                "  {:<36}  {:>10}  {:>11}",
+                "client: parse the mostrar reply",
+                Time(result.parse_reply),
+                "-",
+            )?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_are_distinct_and_shuffled_the_same_way_every_time() {
+        let appended = list_items(1000, Order::Appended);
+        assert_eq!(appended[..3], ["0", "1", "2"]);
+        let items = list_items(1000, Order::Shuffled);
+        let mut sorted: Vec<usize> = items.iter().map(|s| s.parse().unwrap()).collect();
+        assert_ne!(sorted, (0..1000).collect::<Vec<_>>(), "shuffled");
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..1000).collect::<Vec<_>>(), "distinct, all there");
+        assert_eq!(items, list_items(1000, Order::Shuffled));
+    }
+
+    #[test]
+    fn heap_estimate_counts_the_vector_and_a_chunk_per_element() {
+        let mut items = Vec::with_capacity(2);
+        items.extend(["a".to_owned(), "x".repeat(40)]);
+        // 2 * 24 bytes of vector, 32 (the least) for "a", 40 + 8 = 48 for the long one.
+        assert_eq!(heap_estimate(&items), 48 + 32 + 48);
+    }
+
+    #[test]
+    fn sizes_out_of_range_are_refused() {
+        let mut progress = |_: &str| {};
+        for sizes in [vec![], vec![0], vec![MAX_SIZE + 1]] {
+            let config = LargeConfig { sizes, repeats: 1 };
+            assert!(matches!(
+                run(&config, &mut progress),
+                Err(BenchError::Config(_))
+            ));
+        }
+    }
+}

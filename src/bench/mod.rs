@@ -1,0 +1,7 @@
+//! Benchmarks: the round trip of small operations against a bare libzmq echo, large
+//! lists, and what `zlist bench` prints.
+pub mod cli;
+pub mod durability;
+pub mod large;
+pub mod measure;
+pub mod roundtrip;
