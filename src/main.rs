@@ -64,6 +64,72 @@ struct ServerArgs {
     /// decides). A killed server loses nothing acknowledged with any of them.
     #[arg(long, value_enum, default_value_t = FsyncArg::Everysec, value_name = "POLICY")]
     fsync: FsyncArg,
+
+    #[command(flatten)]
+    token: zlist::cli::TokenArgs,
+
+    /// Admit only clients from these networks, comma-separated (e.g. 10.0.0.0/8,192.0.2.7).
+    #[arg(long, value_name = "CIDR,...", env = "ZLIST_ALLOW")]
+    allow: Option<String>,
+
+    /// Serve every address with no token, on a non-loopback bind (turns protected mode off:
+    /// anyone who reaches the port can read and wipe the list).
+    #[arg(long)]
+    insecure: bool,
+
+    /// Most elements the list may hold.
+    #[arg(long, default_value_t = zlist::net::service::DEFAULT_MAX_ELEMENTS, value_name = "N")]
+    max_elements: usize,
+
+    /// Largest element accepted, in bytes.
+    #[arg(long, default_value_t = zlist::net::service::DEFAULT_MAX_ELEMENT_BYTES, value_name = "BYTES")]
+    max_element_bytes: usize,
+}
+
+/// Who may use the server, from `--token`, `--allow` and `--insecure`, with the operator
+/// told at start what that means.
+fn server_access(args: &ServerArgs) -> anyhow::Result<zlist::net::access::AccessPolicy> {
+    use zlist::net::access::{AccessPolicy, parse_allow_list};
+    let token = args
+        .token
+        .resolve()
+        .context("cannot read the access token")?;
+    let allow = match &args.allow {
+        Some(list) => parse_allow_list(list).context("invalid --allow")?,
+        None => Vec::new(),
+    };
+    let policy = AccessPolicy::for_bind(&args.bind, token, allow, args.insecure);
+    if policy.loopback_only {
+        tracing::warn!(
+            "protected mode: {} is not a loopback address and no token is set, so only \
+             clients on this machine are served. To open it to others, set a token \
+             (--token-file FILE or ZLIST_TOKEN) and give it to your clients, or, knowing that \
+             anyone who reaches the port can then read and wipe the list, pass --insecure",
+            args.bind
+        );
+    } else if policy.needs_plain() {
+        tracing::info!("clients must present the access token (ZeroMQ PLAIN mechanism)");
+    } else if args.insecure {
+        tracing::warn!(
+            "--insecure: no token, every address admitted: anyone who reaches {} can read and \
+             wipe the list",
+            args.bind
+        );
+    }
+    if !policy.allow.is_empty() {
+        tracing::info!(
+            "only clients from {} are admitted",
+            args.allow.as_deref().unwrap_or_default()
+        );
+    }
+    if policy.needs_plain() {
+        tracing::warn!(
+            "the token and the list cross the network unencrypted (this libzmq build has \
+             CURVE: {}); on untrusted networks use an SSH tunnel (docs/deploy-ec2.md)",
+            zlist::net::access::curve_available()
+        );
+    }
+    Ok(policy)
 }
 
 /// `--fsync`'s choices, as Redis's `appendfsync`.
@@ -153,10 +219,16 @@ fn run_server(args: ServerArgs) -> anyhow::Result<ExitCode> {
             "the list is kept in memory only (--memory): it is lost when the server stops"
         );
     }
+    let access = server_access(&args)?;
     let config = ServerConfig {
         bind: args.bind,
         max_request_bytes: args.max_request_bytes,
         storage,
+        access,
+        limits: zlist::net::service::Limits {
+            max_elements: args.max_elements,
+            max_element_bytes: args.max_element_bytes,
+        },
     };
     let server = Server::start(config, RemoteList::default()).context("cannot start the server")?;
     tracing::info!(

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 
+use crate::net::access::{AccessError, TOKEN_ENV, TOKEN_FILE_ENV, Token};
 use crate::net::client::{
     ClientEvent, ClientOptions, DEFAULT_ENDPOINT, DEFAULT_TRIES, DebugLine, ENDPOINT_ENV, Reply,
     RequestFailure, RequestId,
@@ -36,16 +37,44 @@ pub struct ConnectArgs {
         value_parser = clap::value_parser!(u32).range(1..=100)
     )]
     pub tries: u32,
+
+    #[command(flatten)]
+    pub token: TokenArgs,
+}
+
+/// The shared secret, from the command line, the environment or a file.
+#[derive(Debug, Clone, Args)]
+pub struct TokenArgs {
+    /// The access token (prefer ZLIST_TOKEN or --token-file: the command line is visible to
+    /// other users and kept in the shell history).
+    #[arg(long, value_name = "SECRET", env = TOKEN_ENV, hide_env_values = true, conflicts_with = "token_file")]
+    pub token: Option<String>,
+
+    /// A file whose first line is the access token.
+    #[arg(long, value_name = "FILE", env = TOKEN_FILE_ENV)]
+    pub token_file: Option<std::path::PathBuf>,
+}
+
+impl TokenArgs {
+    /// The token given, if any; an unreadable token file is an error.
+    pub fn resolve(&self) -> Result<Option<Token>, AccessError> {
+        match (&self.token, &self.token_file) {
+            (Some(text), _) => Ok(Token::new(text)),
+            (None, Some(path)) => Token::from_file(path),
+            (None, None) => Ok(None),
+        }
+    }
 }
 
 impl ConnectArgs {
-    /// The client engine's options for these arguments.
-    pub fn options(&self) -> ClientOptions {
-        ClientOptions {
+    /// The client engine's options for these arguments; fails on an unreadable token file.
+    pub fn options(&self) -> Result<ClientOptions, AccessError> {
+        Ok(ClientOptions {
             endpoint: self.connect.clone(),
             timeout: self.timeout,
             tries: self.tries,
-        }
+            token: self.token.resolve()?,
+        })
     }
 }
 

@@ -40,7 +40,10 @@ pub struct SendArgs {
 /// Runs `zlist send`. The reply goes to stdout (error replies too, with exit code 1); when
 /// no server answers, a message on stderr and exit code 2.
 pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
-    let options = args.connection.options();
+    let options = args
+        .connection
+        .options()
+        .context("cannot read the access token")?;
     let bound = request_bound(&options);
     let (handle, events) =
         client::spawn(options, Box::new(|| {})).context("cannot start the client")?;

@@ -53,7 +53,9 @@ pub fn run(args: ShellArgs) -> anyhow::Result<ExitCode> {
     // Typed input shows on a terminal; piped input is echoed so the transcript reads right.
     let echo = !stdin.is_terminal();
     run_with(
-        args.connection.options(),
+        args.connection
+            .options()
+            .context("cannot read the access token")?,
         stdin.lock(),
         std::io::stdout(),
         echo,

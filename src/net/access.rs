@@ -193,6 +193,13 @@ impl AccessPolicy {
     }
 }
 
+/// Whether the libzmq this binary runs with can encrypt (CURVE). The `zmq` crate's bundled
+/// libzmq is built without libsodium, so this is `false` unless zlist was built against a
+/// system libzmq that has it.
+pub fn curve_available() -> bool {
+    zmq::has("curve").unwrap_or(false)
+}
+
 fn is_loopback(address: &IpAddr) -> bool {
     match address {
         IpAddr::V4(v4) => v4.is_loopback(),

@@ -6,9 +6,10 @@
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use crate::net::access::{self, AccessPolicy};
 use crate::net::endpoint::{self, EndpointError, Role};
 use crate::net::list::RemoteList;
-use crate::net::service::{DEFAULT_MAX_REQUEST_BYTES, ListService};
+use crate::net::service::{DEFAULT_MAX_REQUEST_BYTES, Limits, ListService};
 use crate::net::store::{Storage, Store, StoreError};
 
 /// The seed's address: every interface, port 1234.
@@ -27,6 +28,10 @@ pub struct ServerConfig {
     pub max_request_bytes: usize,
     /// Where the list is kept: in memory (the default, as the seed) or in a data directory.
     pub storage: Storage,
+    /// Who may connect: token, allow list, protected mode.
+    pub access: AccessPolicy,
+    /// Caps on the list's size and on each element.
+    pub limits: Limits,
 }
 
 impl Default for ServerConfig {
@@ -35,6 +40,8 @@ impl Default for ServerConfig {
             bind: DEFAULT_BIND.to_owned(),
             max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
             storage: Storage::Memory,
+            access: AccessPolicy::default(),
+            limits: Limits::default(),
         }
     }
 }
@@ -124,11 +131,17 @@ impl Server {
                 ListService::with_store(store, recovered, list, config.max_request_bytes)?
             }
         };
+        let mut service = service;
+        service.set_limits(config.limits);
         let context = zmq::Context::new();
+        // The ZAP handler must be bound before the server socket, so that no connection is
+        // ever let in unchecked.
+        let zap = start_zap_handler(&context, &config.access)?;
         let router = context
             .socket(zmq::ROUTER)
             .map_err(zmq_error("creating the server socket"))?;
         configure_router(&router, &bind, config.max_request_bytes)?;
+        configure_access(&router, &config.access)?;
         router.bind(&bind).map_err(|source| ServerError::Bind {
             endpoint: bind.clone(),
             source,
@@ -155,7 +168,14 @@ impl Server {
         tracing::info!(%endpoint, "server listening");
         let thread = std::thread::Builder::new()
             .name("zlist-server".to_owned())
-            .spawn(move || serve(&router, &stop_rx, service))
+            .spawn(move || {
+                serve(
+                    &router,
+                    &stop_rx,
+                    zap.map(|zap| (zap, config.access)),
+                    service,
+                )
+            })
             .map_err(|_| ServerError::Panicked)?;
         Ok(Self {
             endpoint,
@@ -226,17 +246,56 @@ fn configure_router(
     Ok(())
 }
 
-/// The server loop: answers requests until the stop socket speaks.
+/// Binds the ZAP handler's socket when the policy needs one.
+fn start_zap_handler(
+    context: &zmq::Context,
+    policy: &AccessPolicy,
+) -> Result<Option<zmq::Socket>, ServerError> {
+    if !policy.needs_handler() {
+        return Ok(None);
+    }
+    let zap = context
+        .socket(zmq::REP)
+        .map_err(zmq_error("creating the authentication socket"))?;
+    zap.set_linger(0).map_err(zmq_error("setting linger"))?;
+    zap.bind(access::ZAP_ENDPOINT)
+        .map_err(zmq_error("binding the authentication socket"))?;
+    Ok(Some(zap))
+}
+
+/// Turns on authentication on the server socket: every connection goes through ZAP, and
+/// with a token the PLAIN mechanism is required.
+fn configure_access(router: &zmq::Socket, policy: &AccessPolicy) -> Result<(), ServerError> {
+    if !policy.needs_handler() {
+        return Ok(());
+    }
+    router
+        .set_zap_domain(access::ZAP_DOMAIN)
+        .map_err(zmq_error("setting the ZAP domain"))?;
+    if policy.needs_plain() {
+        router
+            .set_plain_server(true)
+            .map_err(zmq_error("enabling PLAIN authentication"))?;
+    }
+    Ok(())
+}
+
+/// The server loop: answers requests (and authentication requests) until the stop socket
+/// speaks.
 fn serve(
     router: &zmq::Socket,
     stop: &zmq::Socket,
+    zap: Option<(zmq::Socket, AccessPolicy)>,
     mut service: ListService,
 ) -> Result<RemoteList, ServerError> {
     loop {
-        let mut items = [
+        let mut items = vec![
             router.as_poll_item(zmq::POLLIN),
             stop.as_poll_item(zmq::POLLIN),
         ];
+        if let Some((zap, _)) = &zap {
+            items.push(zap.as_poll_item(zmq::POLLIN));
+        }
         // Wake up for the store's periodic work (the `everysec` flush), rounded up to whole
         // milliseconds so the loop never spins.
         let timeout = service.next_tick().map_or(-1, |wait| {
@@ -246,6 +305,11 @@ fn serve(
         service.tick();
         if items[1].is_readable() {
             break;
+        }
+        if let Some((zap, policy)) = &zap
+            && items[2].is_readable()
+        {
+            answer_zap(zap, policy)?;
         }
         // Answer what is queued now, a bounded batch, then look at the stop socket again.
         for _ in 0..256 {
@@ -265,6 +329,22 @@ fn serve(
     let list = service.close()?;
     tracing::info!("server stopped");
     Ok(list)
+}
+
+/// Answers one authentication request from libzmq.
+fn answer_zap(zap: &zmq::Socket, policy: &AccessPolicy) -> Result<(), ServerError> {
+    let request = match zap.recv_multipart(zmq::DONTWAIT) {
+        Ok(request) => request,
+        Err(zmq::Error::EAGAIN | zmq::Error::EINTR) => return Ok(()),
+        Err(source) => {
+            return Err(ServerError::Zmq {
+                doing: "receiving an authentication request",
+                source,
+            });
+        }
+    };
+    zap.send_multipart(policy.answer_zap(&request), 0)
+        .map_err(zmq_error("answering an authentication request"))
 }
 
 /// Handles one message from the ROUTER socket: `[peer id, envelope..., "", body...]`.

@@ -18,6 +18,53 @@ pub const TAG_MEMORY: Duration = Duration::from_secs(10 * 60);
 /// How many clients' last tagged replies are kept at most.
 pub const TAG_MEMORY_CLIENTS: usize = 100_000;
 
+/// Default cap on the number of elements in the list.
+pub const DEFAULT_MAX_ELEMENTS: usize = 10_000_000;
+
+/// Default cap on one element's size, in bytes.
+pub const DEFAULT_MAX_ELEMENT_BYTES: usize = 64 * 1024;
+
+/// Caps that keep one client from exhausting the server's memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Most elements the list may hold; `append` and `insert` beyond it are refused.
+    pub max_elements: usize,
+    /// Largest element accepted, in bytes of UTF-8.
+    pub max_element_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_elements: DEFAULT_MAX_ELEMENTS,
+            max_element_bytes: DEFAULT_MAX_ELEMENT_BYTES,
+        }
+    }
+}
+
+impl Limits {
+    /// The error reply for a command that would break a limit on a list of `len` elements.
+    fn refusal(&self, command: &Command, len: usize) -> Option<Outcome> {
+        let element = match command {
+            Command::Append(element) | Command::Insert { element, .. } => element,
+            _ => return None,
+        };
+        if element.len() > self.max_element_bytes {
+            return Some(Outcome::error(format!(
+                "Erro: o elemento tem {} bytes; o máximo deste servidor é {} bytes.",
+                element.len(),
+                self.max_element_bytes
+            )));
+        }
+        (len >= self.max_elements).then(|| {
+            Outcome::error(format!(
+                "Erro: a lista já tem {len} elementos, o máximo deste servidor; \
+                 remova algum antes de acrescentar."
+            ))
+        })
+    }
+}
+
 /// What a handled request gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Handled {
@@ -49,6 +96,8 @@ pub struct ListService {
     features: Vec<(String, String)>,
     /// Where changes are journaled; `None` keeps the list in memory only.
     store: Option<Store>,
+    /// Caps on the list and its elements.
+    limits: Limits,
     /// Whether the last journal write failed (so the failure is logged once per run).
     store_failing: bool,
 }
@@ -62,6 +111,7 @@ impl ListService {
             tags: TagMemory::default(),
             features: vec![("tags".to_owned(), "1".to_owned())],
             store: None,
+            limits: Limits::default(),
             store_failing: false,
         }
     }
@@ -128,6 +178,11 @@ impl ListService {
         &self.list
     }
 
+    /// Sets the caps on the list's size and on each element.
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.limits = limits;
+    }
+
     /// The largest request accepted, in bytes.
     pub fn max_request_bytes(&self) -> usize {
         self.max_request_bytes
@@ -177,7 +232,11 @@ impl ListService {
     /// remembers the reply for the request's tag, if any. A change that could not be
     /// journaled is refused and its tag not remembered, so that a retry can still apply it.
     fn execute(&mut self, command: &Command, tag: Option<(RequestTag, Instant)>) -> Handled {
-        let (effect, reply) = match self.list.plan(command) {
+        let plan = match self.limits.refusal(command, self.list.len()) {
+            Some(refusal) => Plan::Answer(refusal),
+            None => self.list.plan(command),
+        };
+        let (effect, reply) = match plan {
             Plan::Answer(outcome) => {
                 if let Some((tag, now)) = tag {
                     self.tags.remember(tag, outcome.clone(), now);
@@ -364,6 +423,38 @@ mod tests {
 
     fn reply(service: &mut ListService, text: &str) -> String {
         service.handle_text(text).outcome.text
+    }
+
+    #[test]
+    fn changes_over_the_limits_are_refused_and_reads_still_work() {
+        let mut s = service();
+        s.set_limits(Limits {
+            max_elements: 2,
+            max_element_bytes: 5,
+        });
+        assert_eq!(
+            reply(&mut s, "append abcdef"),
+            "Erro: o elemento tem 6 bytes; o máximo deste servidor é 5 bytes."
+        );
+        assert_eq!(
+            reply(&mut s, "insert 0 abcdef"),
+            "Erro: o elemento tem 6 bytes; o máximo deste servidor é 5 bytes."
+        );
+        reply(&mut s, "append a");
+        reply(&mut s, "append b");
+        let full = s.handle_text("insert 0 c");
+        assert!(full.outcome.is_error);
+        assert!(
+            full.outcome
+                .text
+                .starts_with("Erro: a lista já tem 2 elementos")
+        );
+        assert_eq!(reply(&mut s, "remover a"), "Elemento 'a' removido.");
+        assert_eq!(
+            reply(&mut s, "append abcde"),
+            "Elemento 'abcde' adicionado."
+        );
+        assert_eq!(reply(&mut s, "mostrar"), "['b', 'abcde']");
     }
 
     #[test]

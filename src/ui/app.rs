@@ -252,13 +252,11 @@ impl App {
     fn connect(&mut self, endpoint: &str, local: bool) {
         self.disconnect_quietly();
         let language = self.language();
-        // The engine's options may grow (e.g. a token); those keep their defaults here.
-        #[allow(clippy::needless_update)]
         let options = ClientOptions {
             endpoint: endpoint.to_owned(),
             timeout: Duration::from_millis(self.settings.timeout_ms),
             tries: self.settings.tries,
-            ..ClientOptions::default()
+            token: crate::net::access::Token::new(&self.settings.token),
         };
         let ctx = self.ctx.clone();
         match client::spawn(options, Box::new(move || ctx.request_repaint())) {
@@ -543,6 +541,8 @@ impl App {
             ConnectionIntent::LocalServer(true) => {
                 self.disconnect_quietly();
                 let dir = self.local_data_dir.clone();
+                self.local
+                    .set_token(crate::net::access::Token::new(&self.settings.token));
                 match self.local.start_in(&self.settings.local_server, dir) {
                     Ok(endpoint) => {
                         self.settings.endpoint = endpoint.clone();

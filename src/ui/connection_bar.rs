@@ -115,6 +115,18 @@ pub fn connection_bar_ui(
             .on_hover_text(t.recent_tip);
         });
 
+        let token_label = ui.label(t.token_label);
+        ui.add_enabled(
+            !running,
+            egui::TextEdit::singleline(&mut settings.token)
+                .password(true)
+                .hint_text(t.token_hint)
+                .desired_width(110.0),
+        )
+        .labelled_by(token_label.id)
+        .accessible_name(t.token_label)
+        .on_hover_text(t.token_tip);
+
         if running {
             if ui
                 .button(t.disconnect)
@@ -174,7 +186,12 @@ pub fn connection_bar_ui(
             ui.label(egui::RichText::new(language.local_server_on(endpoint)).weak());
         }
         if binds_every_interface(&settings.local_server.bind) {
-            ui.label(egui::RichText::new(t.bind_warning).color(ui.visuals().warn_fg_color));
+            let warning = if settings.token.trim().is_empty() {
+                t.bind_protected
+            } else {
+                t.bind_warning
+            };
+            ui.label(egui::RichText::new(warning).color(ui.visuals().warn_fg_color));
         }
     });
     intent

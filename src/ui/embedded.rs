@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use crate::net::access::{AccessPolicy, Token};
 use crate::net::endpoint::{self, Role};
 use crate::net::list::RemoteList;
 use crate::net::server::{Server, ServerConfig};
@@ -23,9 +24,16 @@ pub fn default_data_dir() -> Option<PathBuf> {
 #[derive(Debug, Default)]
 pub struct LocalServer {
     server: Option<Server>,
+    /// The token clients must present; `None`: none (loopback-only when bound publicly).
+    token: Option<Token>,
 }
 
 impl LocalServer {
+    /// Sets the token the server requires from the next start on.
+    pub fn set_token(&mut self, token: Option<Token>) {
+        self.token = token;
+    }
+
     /// Starts a server with these options, keeping the list in [`default_data_dir`] when
     /// `settings.persist` is set; returns the endpoint a client on this machine connects
     /// to (the real port when port 0 was asked for). The error is ready to show.
@@ -45,8 +53,10 @@ impl LocalServer {
             Some(dir) if settings.persist => Storage::disk(dir),
             _ => Storage::Memory,
         };
+        let bind = settings.bind.trim().to_owned();
         let config = ServerConfig {
-            bind: settings.bind.trim().to_owned(),
+            access: AccessPolicy::for_bind(&bind, self.token.clone(), Vec::new(), false),
+            bind,
             storage,
             ..ServerConfig::default()
         };

@@ -111,6 +111,23 @@ impl Language {
                  been applied): refresh the list and send it again if needed.",
                 seconds(*timeout)
             ),
+            (Self::PtBr, RequestFailure::Refused { endpoint }) => format!(
+                "“{request}”: o servidor {endpoint} recusou a conexão: token errado ou \
+                 ausente (preencha o campo Token), ou este endereço não é permitido pelo \
+                 servidor."
+            ),
+            (Self::En, RequestFailure::Refused { endpoint }) => format!(
+                "“{request}”: the server {endpoint} refused the connection: wrong or missing \
+                 token (fill in the Token field), or the server does not allow this address."
+            ),
+            (Self::PtBr, RequestFailure::HandshakeFailed { endpoint }) => format!(
+                "“{request}”: o handshake ZeroMQ com {endpoint} falhou: o servidor exige um \
+                 token (preencha o campo Token), ou não é um servidor ZeroMQ."
+            ),
+            (Self::En, RequestFailure::HandshakeFailed { endpoint }) => format!(
+                "“{request}”: the ZeroMQ handshake with {endpoint} failed: the server requires \
+                 a token (fill in the Token field), or it is not a ZeroMQ server."
+            ),
             (Self::PtBr, RequestFailure::Stopped) => {
                 format!("“{request}”: o cliente foi desligado antes da resposta.")
             }
@@ -413,6 +430,12 @@ pub struct Texts {
     pub state_handshake_failed: &'static str,
     /// Authentication refused.
     pub state_auth_failed: &'static str,
+    /// The token field's label.
+    pub token_label: &'static str,
+    /// The token field's hint.
+    pub token_hint: &'static str,
+    /// The token field's tooltip.
+    pub token_tip: &'static str,
     /// The status light's accessible name.
     pub status_light: &'static str,
     /// A zlist server answered.
@@ -432,6 +455,8 @@ pub struct Texts {
     pub bind_tip: &'static str,
     /// Binding every interface.
     pub bind_warning: &'static str,
+    /// Shown instead of the warning when every interface is bound without a token.
+    pub bind_protected: &'static str,
     /// Keep the embedded list on disk.
     pub persist: &'static str,
     /// Persist tooltip.
@@ -607,8 +632,12 @@ pub static PT_BR: Texts = Texts {
     state_connected: "Conectado",
     state_lost: "Conexão perdida",
     state_retrying: "Tentando conectar… (ninguém respondeu ainda nesse endereço)",
-    state_handshake_failed: "O outro lado não completou o handshake ZeroMQ (não é um servidor ZeroMQ?)",
-    state_auth_failed: "Autenticação recusada pelo servidor",
+    state_handshake_failed: "Handshake ZeroMQ falhou: o servidor exige token? É um servidor ZeroMQ?",
+    state_auth_failed: "Token errado ou ausente: o servidor recusou a autenticação",
+    token_label: "Token",
+    token_hint: "(nenhum)",
+    token_tip: "O segredo que o servidor exige (zlist server --token-file). Vazio: sem token. \
+                Com o servidor local ligado, os clientes também precisam dele.",
     status_light: "Estado da conexão",
     server_zlist: "servidor zlist",
     server_seed: "servidor da aula (só o protocolo seed)",
@@ -618,7 +647,8 @@ pub static PT_BR: Texts = Texts {
     local_server_tip: "Liga um servidor zlist dentro deste app e conecta a ele: a demonstração numa máquina só",
     bind_label: "Escutar em",
     bind_tip: "Onde o servidor local escuta: tcp://127.0.0.1:1234 só esta máquina; tcp://0.0.0.0:1234 todas as interfaces; porta 0 escolhe uma livre",
-    bind_warning: "Atenção: escutando em todas as interfaces: qualquer um que alcance esta porta pode ler e apagar a lista.",
+    bind_warning: "Atenção: escutando em todas as interfaces: quem alcançar esta porta e tiver o token pode ler e apagar a lista.",
+    bind_protected: "Atenção: escutando em todas as interfaces sem token: modo protegido, só esta máquina é atendida. Defina um token para abrir a outras máquinas.",
     persist: "Guardar no disco",
     persist_tip: "Guarda a lista do servidor local na pasta de dados do usuário (subpasta \"embedded\"), para reabrir com ela",
     local_server_off: "Servidor local desligado.",
@@ -745,8 +775,12 @@ pub static EN: Texts = Texts {
     state_connected: "Connected",
     state_lost: "Connection lost",
     state_retrying: "Trying to connect… (nobody has answered at that address yet)",
-    state_handshake_failed: "The peer did not complete the ZeroMQ handshake (not a ZeroMQ server?)",
-    state_auth_failed: "Authentication refused by the server",
+    state_handshake_failed: "ZeroMQ handshake failed: does the server require a token? Is it a ZeroMQ server?",
+    state_auth_failed: "Wrong or missing token: the server refused authentication",
+    token_label: "Token",
+    token_hint: "(none)",
+    token_tip: "The secret the server requires (zlist server --token-file). Empty: no token. \
+                With the local server on, clients need it too.",
     status_light: "Connection state",
     server_zlist: "zlist server",
     server_seed: "classroom server (seed protocol only)",
@@ -756,7 +790,8 @@ pub static EN: Texts = Texts {
     local_server_tip: "Start a zlist server inside this app and connect to it: the single-machine demo",
     bind_label: "Listen on",
     bind_tip: "Where the local server listens: tcp://127.0.0.1:1234 this machine only; tcp://0.0.0.0:1234 every interface; port 0 picks a free one",
-    bind_warning: "Warning: listening on every interface: anyone who can reach this port can read and wipe the list.",
+    bind_warning: "Warning: listening on every interface: anyone who can reach this port and has the token can read and wipe the list.",
+    bind_protected: "Warning: listening on every interface without a token: protected mode, only this machine is served. Set a token to open it to other machines.",
     persist: "Keep on disk",
     persist_tip: "Keep the local server's list in the user data folder (subfolder \"embedded\"), to reopen with it",
     local_server_off: "Local server stopped.",

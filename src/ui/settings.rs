@@ -125,6 +125,9 @@ pub struct Settings {
     pub recent_endpoints: Vec<String>,
     /// The embedded server.
     pub local_server: LocalServerSettings,
+    /// The access token for servers that require one (empty: none). Also required of
+    /// clients by the embedded server when set.
+    pub token: String,
     /// How long one try waits for a reply, in milliseconds.
     pub timeout_ms: u64,
     /// How many times a request is tried.
@@ -147,6 +150,7 @@ impl Default for Settings {
             endpoint: DEFAULT_ENDPOINT.to_owned(),
             recent_endpoints: Vec::new(),
             local_server: LocalServerSettings::default(),
+            token: String::new(),
             timeout_ms: 2500,
             tries: 3,
             console_visible: true,

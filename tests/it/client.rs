@@ -35,6 +35,7 @@ pub(crate) fn spawn_client(
             endpoint: endpoint.to_owned(),
             timeout: Duration::from_millis(timeout_ms),
             tries,
+            token: None,
         },
         Box::new(|| {}),
     )

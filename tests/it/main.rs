@@ -1,6 +1,7 @@
 //! Integration tests: real servers on `tcp://127.0.0.1:0`, real clients, the real binary.
 
 mod bench;
+mod access;
 mod cli_client;
 mod cli_server;
 mod client;

@@ -11,6 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use crossbeam_channel::{Receiver, Sender};
 
+use crate::net::access::Token;
 use crate::net::endpoint::{self, EndpointError, Role};
 use crate::net::protocol::{self, Command, ServerKind};
 
@@ -40,6 +41,9 @@ pub struct ClientOptions {
     pub timeout: Duration,
     /// How many times a request is tried before it fails (at least 1).
     pub tries: u32,
+    /// The server's access token, presented with ZeroMQ's PLAIN mechanism; `None` connects
+    /// without one (the NULL mechanism, as the seed's client does).
+    pub token: Option<Token>,
 }
 
 impl Default for ClientOptions {
@@ -48,6 +52,7 @@ impl Default for ClientOptions {
             endpoint: DEFAULT_ENDPOINT.to_owned(),
             timeout: DEFAULT_TIMEOUT,
             tries: DEFAULT_TRIES,
+            token: None,
         }
     }
 }
@@ -159,6 +164,26 @@ pub enum RequestFailure {
         /// How long the try waited.
         timeout: Duration,
     },
+    /// The server refused the connection: wrong or missing token, or an address it does
+    /// not admit (protected mode, allow list).
+    #[error(
+        "the server at {endpoint} refused the connection: wrong or missing token \
+         (give it with --token, ZLIST_TOKEN or --token-file), or this address is not allowed"
+    )]
+    Refused {
+        /// The server's address.
+        endpoint: String,
+    },
+    /// The ZeroMQ handshake failed: the server wants a security mechanism this client did
+    /// not offer (a token), or it is no ZeroMQ server.
+    #[error(
+        "the ZeroMQ handshake with {endpoint} failed: the server requires a token you did not \
+         give (--token, ZLIST_TOKEN or --token-file), or it is not a ZeroMQ server"
+    )]
+    HandshakeFailed {
+        /// The server's address.
+        endpoint: String,
+    },
     /// The client was shut down before the request was answered.
     #[error("the client stopped before the request was answered")]
     Stopped,
@@ -210,8 +235,11 @@ impl ConnectionState {
             Self::Connected => "conectado".to_owned(),
             Self::Disconnected => "desconectado".to_owned(),
             Self::Retrying => "tentando conectar de novo".to_owned(),
-            Self::HandshakeFailed => "o par não completou o handshake ZeroMQ".to_owned(),
-            Self::AuthFailed => "autenticação recusada pelo servidor".to_owned(),
+            Self::HandshakeFailed => {
+                "o handshake ZeroMQ falhou (o servidor exige token? é um servidor ZeroMQ?)"
+                    .to_owned()
+            }
+            Self::AuthFailed => "token errado ou ausente: autenticação recusada".to_owned(),
             Self::Unreachable { tries } => {
                 format!("servidor inalcançável (sem resposta após {tries} tentativas)")
             }
@@ -283,6 +311,7 @@ pub fn spawn(
         endpoint: endpoint.clone(),
         timeout: options.timeout,
         tries: options.tries,
+        token: options.token,
     };
     let thread = std::thread::Builder::new()
         .name("zlist-client".to_owned())

@@ -15,6 +15,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError};
 use super::{
     ClientEvent, ConnectionState, DebugLine, Order, Queued, Reply, RequestFailure, RequestId, Waker,
 };
+use crate::net::access::{self, Token};
 use crate::net::endpoint;
 use crate::net::protocol::{self, Command, RequestError, ServerKind};
 use crate::net::repr;
@@ -30,6 +31,7 @@ pub(crate) struct Config {
     pub(crate) endpoint: String,
     pub(crate) timeout: Duration,
     pub(crate) tries: u32,
+    pub(crate) token: Option<Token>,
 }
 
 /// The event channel and the waker.
@@ -69,6 +71,7 @@ pub(crate) fn run(config: Config, orders: Receiver<Order>, events: Events) {
         socket: None,
         server: None,
         state: ConnectionState::Connecting,
+        refused: None,
         queue: VecDeque::new(),
         orders,
         events,
@@ -95,9 +98,24 @@ struct Link {
 }
 
 /// How one exchange (one request sent, one reply awaited) ended.
+/// Why a handshake failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusal {
+    /// The server refused authentication (wrong or missing token, address not admitted).
+    Auth,
+    /// The peer does not complete a ZeroMQ handshake with us (another security mechanism,
+    /// i.e. a token we did not give, or no ZeroMQ server at all).
+    Handshake,
+}
+
 enum Exchange {
-    Reply { text: String, round_trip: Duration },
+    Reply {
+        text: String,
+        round_trip: Duration,
+    },
     TimedOut,
+    /// The handshake failed: retrying would fail the same way.
+    Refused(Refusal),
     Stop,
 }
 
@@ -115,6 +133,8 @@ struct Worker {
     /// Who answered `zlist.hello` on this connection; `None` until asked.
     server: Option<ServerKind>,
     state: ConnectionState,
+    /// Set when the handshake fails during the current exchange.
+    refused: Option<Refusal>,
     queue: VecDeque<Queued>,
     orders: Receiver<Order>,
     events: Events,
@@ -206,6 +226,7 @@ impl Worker {
                         self.timed_out(attempt);
                         continue;
                     }
+                    Exchange::Refused(refusal) => return self.refused(id, &text, refusal),
                     Exchange::Stop => return self.stopped(id, &text),
                 }
             }
@@ -264,6 +285,7 @@ impl Worker {
                         return self.change_not_retried(id, &text);
                     }
                 }
+                Exchange::Refused(refusal) => return self.refused(id, &text, refusal),
                 Exchange::Stop => return self.stopped(id, &text),
             }
         }
@@ -277,6 +299,16 @@ impl Worker {
                 timeout: self.config.timeout,
             },
         );
+        Flow::Continue
+    }
+
+    fn refused(&mut self, id: RequestId, text: &str, refusal: Refusal) -> Flow {
+        let endpoint = self.config.endpoint.clone();
+        let error = match refusal {
+            Refusal::Auth => RequestFailure::Refused { endpoint },
+            Refusal::Handshake => RequestFailure::HandshakeFailed { endpoint },
+        };
+        self.fail(id, text, error);
         Flow::Continue
     }
 
@@ -419,6 +451,7 @@ impl Worker {
             self.reopen();
         }
         let mut sent = false;
+        self.refused = None;
         if let Some(link) = &self.socket {
             match link.req.send(wire, zmq::DONTWAIT) {
                 Ok(()) => sent = true,
@@ -463,6 +496,9 @@ impl Worker {
             let (reply_ready, monitor_ready) = (items[0].is_readable(), items[1].is_readable());
             if monitor_ready {
                 self.drain_monitor();
+                if let Some(refusal) = self.refused.take() {
+                    return Exchange::Refused(refusal);
+                }
             }
             if reply_ready && let Some(link) = &self.socket {
                 match link.req.recv_multipart(zmq::DONTWAIT) {
@@ -507,9 +543,20 @@ impl Worker {
                 format!("Não foi possível abrir o socket ({doing}): {error}"),
             ),
         }
-        if !matches!(self.state, ConnectionState::Unreachable { .. }) {
+        if !self.state_sticks() {
             self.set_state(ConnectionState::Connecting);
         }
+    }
+
+    /// Whether the state is a verdict ("unreachable", "refused") that reconnection
+    /// attempts, retry timers and lost connections say nothing new about.
+    fn state_sticks(&self) -> bool {
+        matches!(
+            self.state,
+            ConnectionState::Unreachable { .. }
+                | ConnectionState::AuthFailed
+                | ConnectionState::HandshakeFailed
+        )
     }
 
     fn open(&self) -> Result<Link, (&'static str, zmq::Error)> {
@@ -518,6 +565,12 @@ impl Worker {
             .socket(zmq::REQ)
             .map_err(|e| ("criar o socket REQ", e))?;
         req.set_linger(0).map_err(|e| ("ZMQ_LINGER", e))?;
+        if let Some(token) = &self.config.token {
+            req.set_plain_username(Some(access::PLAIN_USER))
+                .map_err(|e| ("ZMQ_PLAIN_USERNAME", e))?;
+            req.set_plain_password(Some(token.expose()))
+                .map_err(|e| ("ZMQ_PLAIN_PASSWORD", e))?;
+        }
         if endpoint::is_ipv6(&self.config.endpoint) {
             req.set_ipv6(true).map_err(|e| ("ZMQ_IPV6", e))?;
         }
@@ -585,12 +638,14 @@ impl Worker {
                 format!("Conexão com {endpoint} perdida.")
             }
             MonitorEvent::Known(E::HANDSHAKE_FAILED_NO_DETAIL | E::HANDSHAKE_FAILED_PROTOCOL) => {
+                self.refused.get_or_insert(Refusal::Handshake);
                 format!(
-                    "Handshake ZeroMQ com {endpoint} falhou: o outro lado não parece ser um \
-                     servidor ZeroMQ compatível."
+                    "Handshake ZeroMQ com {endpoint} falhou: o servidor exige um token que \
+                     não foi dado, ou o outro lado não é um servidor ZeroMQ compatível."
                 )
             }
             MonitorEvent::Known(E::HANDSHAKE_FAILED_AUTH) => {
+                self.refused = Some(Refusal::Auth);
                 format!("O servidor {endpoint} recusou a autenticação (token errado ou ausente).")
             }
             MonitorEvent::Known(_) | MonitorEvent::Other => return,
@@ -598,7 +653,7 @@ impl Worker {
         if let Some(state) = state {
             // "Unreachable" stays until something definite happens: a retry timer or a
             // lost connection says nothing new about a server that did not answer.
-            let keep_unreachable = matches!(self.state, ConnectionState::Unreachable { .. })
+            let keep_unreachable = self.state_sticks()
                 && matches!(
                     state,
                     ConnectionState::Retrying | ConnectionState::Disconnected
@@ -702,6 +757,14 @@ fn failure_pt(failure: &RequestFailure) -> String {
              então a alteração não foi reenviada (pode ter sido aplicada ou não): confira a \
              lista e envie de novo se precisar.",
             super::Secs(*timeout)
+        ),
+        RequestFailure::HandshakeFailed { endpoint } => format!(
+            "o handshake ZeroMQ com {endpoint} falhou: o servidor exige um token que não foi \
+             dado, ou não é um servidor ZeroMQ."
+        ),
+        RequestFailure::Refused { endpoint } => format!(
+            "o servidor {endpoint} recusou a conexão: token errado ou ausente, ou este \
+             endereço não é permitido."
         ),
         RequestFailure::Stopped => "o cliente parou antes da resposta.".to_owned(),
     }
