@@ -665,3 +665,73 @@ fn gui_without_a_display_explains_the_terminal_commands() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(!stderr.contains("backtrace"), "{stderr}");
 }
+
+/// Replaces the token field's text (a password field: its text is never shown).
+fn set_token(harness: &mut Harness<'_, App>, token: &str) {
+    harness
+        .get_by_role_and_label(Role::PasswordInput, "Token")
+        .focus();
+    harness.step();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.step();
+    harness.key_press(egui::Key::Backspace);
+    harness.step();
+    if !token.is_empty() {
+        harness
+            .get_by_role_and_label(Role::PasswordInput, "Token")
+            .type_text(token);
+        harness.step();
+    }
+    assert_eq!(harness.state().settings().token, token);
+}
+
+#[test]
+fn gui_explains_a_refused_token_in_words_and_connects_with_the_right_one() {
+    use zlist::net::access::{AccessPolicy, Token};
+    use zlist::net::server::{Server, ServerConfig};
+    let server = Server::start(
+        ServerConfig {
+            bind: "tcp://127.0.0.1:0".into(),
+            access: AccessPolicy::for_bind(
+                "tcp://127.0.0.1:0",
+                Token::new("s3cret"),
+                vec![],
+                false,
+            ),
+            ..ServerConfig::default()
+        },
+        Default::default(),
+    )
+    .unwrap();
+    let mut settings = test_settings();
+    settings.endpoint = server.endpoint().to_owned();
+    settings.token = "wrong".to_owned();
+    let mut harness = gui(settings);
+    click_button(&mut harness, "Connect");
+    wait_for(&mut harness, "the refusal", |app| {
+        app.status().text.contains("wrong or missing token")
+    });
+    assert_eq!(harness.state().status().kind, StatusKind::Error);
+    assert!(
+        harness
+            .query_all_by_label_contains("Wrong or missing token")
+            .next()
+            .is_some(),
+        "the status light says why"
+    );
+
+    click_button(&mut harness, "Disconnect");
+    set_token(&mut harness, "");
+    click_button(&mut harness, "Connect");
+    wait_for(&mut harness, "the handshake failure", |app| {
+        app.status().text.contains("requires a token")
+    });
+
+    click_button(&mut harness, "Disconnect");
+    set_token(&mut harness, "s3cret");
+    click_button(&mut harness, "Connect");
+    wait_for(&mut harness, "the list", |app| {
+        app.has_list() && app.link() == Link::Engine(ConnectionState::Connected)
+    });
+    harness.run_ok();
+}
