@@ -33,12 +33,30 @@ pub const APP_NAME: &str = "zlist";
 /// The exit code when no window can be opened (no display).
 pub const EXIT_NO_DISPLAY: u8 = 2;
 
+/// On Windows, `zlist` is a console program so that `zlist server` in a terminal prints its
+/// log and the terminal waits for it. Double-clicked, Windows gives it a console of its own:
+/// the window then lets that console go, so no empty console window stays open.
+#[cfg(windows)]
+fn release_own_console() {
+    use windows_sys::Win32::System::Console::{FreeConsole, GetConsoleProcessList};
+    let mut processes = [0_u32; 2];
+    // SAFETY: the buffer is valid for the length passed.
+    let attached = unsafe { GetConsoleProcessList(processes.as_mut_ptr(), 2) };
+    if attached == 1 {
+        // Only this process uses the console: it was made for us, not a terminal's.
+        // SAFETY: no preconditions; failure leaves the console as it was.
+        unsafe { FreeConsole() };
+    }
+}
+
 /// Opens the desktop app and returns when its window closes.
 ///
 /// Sets up logging first: warnings (or more with `RUST_LOG`) to stderr, and zlist's own
 /// events to the debug console. Without a display it explains how to use `zlist server`
 /// or `zlist shell` instead, and returns exit code 2.
 pub fn run(quiet: bool) -> anyhow::Result<ExitCode> {
+    #[cfg(windows)]
+    release_own_console();
     let feed = init_logging(quiet);
     if let Some(reason) = missing_display() {
         eprintln!("{}", no_display_message(reason));
