@@ -6,7 +6,7 @@ use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 
 use zlist::net::list::RemoteList;
-use zlist::net::server::{DEFAULT_BIND, Server, ServerConfig};
+use zlist::net::server::{DEFAULT_BIND, Publish, Server, ServerConfig};
 use zlist::net::service::DEFAULT_MAX_REQUEST_BYTES;
 
 /// A list that lives on a remote machine, shared over ZeroMQ.
@@ -84,6 +84,21 @@ struct ServerArgs {
     /// Largest element accepted, in bytes.
     #[arg(long, default_value_t = zlist::net::service::DEFAULT_MAX_ELEMENT_BYTES, value_name = "BYTES")]
     max_element_bytes: usize,
+
+    /// Where to publish live updates (PUB/SUB): tcp://HOST:PORT, or off [default: the
+    /// --bind address one port up, e.g. tcp://0.0.0.0:1235; port 0 with a --bind port 0].
+    #[arg(long, value_name = "ENDPOINT|off", env = "ZLIST_PUBLISH", value_parser = parse_publish)]
+    publish: Option<Publish>,
+}
+
+/// Reads `--publish`: `off`, or an address to bind the publisher to.
+fn parse_publish(text: &str) -> Result<Publish, String> {
+    if text.trim().eq_ignore_ascii_case("off") {
+        return Ok(Publish::Off);
+    }
+    zlist::net::endpoint::normalize(text, zlist::net::endpoint::Role::Bind)
+        .map(Publish::Endpoint)
+        .map_err(|error| format!("{error}; or `off` for no live updates"))
 }
 
 /// Who may use the server, from `--token`, `--allow` and `--insecure`, with the operator
@@ -229,12 +244,21 @@ fn run_server(args: ServerArgs) -> anyhow::Result<ExitCode> {
             max_elements: args.max_elements,
             max_element_bytes: args.max_element_bytes,
         },
+        publish: args.publish.unwrap_or(Publish::NextPort),
+        skip_every_nth_update: None,
     };
     let server = Server::start(config, RemoteList::default()).context("cannot start the server")?;
     tracing::info!(
         "zlist server ready on {}; stop it with Ctrl-C",
         server.endpoint()
     );
+    match server.publish_endpoint() {
+        Some(publish) => tracing::info!(
+            "live updates published on {publish} (open this port too for remote clients; \
+             without it they fall back to refreshing)"
+        ),
+        None => tracing::info!("live updates are off: clients refresh by asking (mostrar)"),
+    }
     // Either a signal arrived or the handler is gone; both mean stop.
     let _ = stop_rx.recv();
     tracing::info!("stopping");

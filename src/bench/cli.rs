@@ -4,11 +4,16 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
+use crate::bench::durability::{self, DurabilityConfig};
 use crate::bench::large::{self, LargeConfig};
+use crate::bench::live::{self, LiveConfig};
 use crate::bench::roundtrip::{self, RoundTripConfig, RoundTripReport};
 
 /// Round-trip runs of `--quick`, in seconds.
-const QUICK_SECONDS: f64 = 0.5;
+const QUICK_SECONDS: f64 = 0.25;
+
+/// Rounds of `--quick`.
+const QUICK_ROUNDS: usize = 3;
 
 /// List sizes of `--quick`.
 const QUICK_SIZES: [usize; 2] = [10_000, 1_000_000];
@@ -23,6 +28,13 @@ pub enum Part {
     Roundtrip,
     /// Large lists: mostrar, pesquisar, insert, remover, sorts and memory.
     Large,
+    /// Live updates at a million elements: change-to-table latency, bytes per change.
+    Live,
+    /// The desktop app's frame cost, headless: a million rows, and a full debug console.
+    Gui,
+    /// Durability: throughput with each fsync policy against the in-memory server, and
+    /// the load time of a million-element list.
+    Durability,
 }
 
 /// Options of `zlist bench`.
@@ -32,11 +44,12 @@ pub struct BenchArgs {
     #[arg(long, value_delimiter = ',', value_name = "N,...")]
     pub clients: Option<Vec<usize>>,
 
-    /// Seconds per round-trip run [default: 2; 0.5 with --quick].
+    /// Seconds per round-trip run (one server, one client count, one round) [default: 0.5;
+    /// 0.25 with --quick].
     #[arg(long, value_name = "SECONDS")]
     pub seconds: Option<f64>,
 
-    /// Alternating rounds per client count [default: 3; 1 with --quick].
+    /// Alternating rounds per client count [default: 10; 3 with --quick].
     #[arg(long)]
     pub rounds: Option<usize>,
 
@@ -50,7 +63,7 @@ pub struct BenchArgs {
     #[arg(long)]
     pub repeats: Option<usize>,
 
-    /// A short run (about 10 seconds): shorter runs, fewer rounds and sizes.
+    /// A short run (about 15 seconds): shorter runs, fewer rounds and sizes.
     #[arg(long)]
     pub quick: bool,
 
@@ -68,9 +81,11 @@ pub struct BenchArgs {
 impl BenchArgs {
     /// The round-trip configuration these options ask for.
     pub fn roundtrip_config(&self) -> anyhow::Result<RoundTripConfig> {
-        let seconds = self
-            .seconds
-            .unwrap_or(if self.quick { QUICK_SECONDS } else { 2.0 });
+        let seconds = self.seconds.unwrap_or(if self.quick {
+            QUICK_SECONDS
+        } else {
+            roundtrip::DEFAULT_RUN_TIME.as_secs_f64()
+        });
         let run_time = Duration::try_from_secs_f64(seconds)
             .ok()
             .filter(|d| !d.is_zero())
@@ -82,7 +97,7 @@ impl BenchArgs {
                 .unwrap_or_else(|| roundtrip::DEFAULT_CLIENTS.to_vec()),
             run_time,
             rounds: self.rounds.unwrap_or(if self.quick {
-                1
+                QUICK_ROUNDS
             } else {
                 roundtrip::DEFAULT_ROUNDS
             }),
@@ -110,6 +125,28 @@ impl BenchArgs {
     }
 }
 
+impl BenchArgs {
+    /// The live-update configuration these options ask for (fewer changes with --quick;
+    /// always a million elements).
+    pub fn live_config(&self) -> LiveConfig {
+        if self.quick {
+            LiveConfig {
+                changes: 50,
+                cost_requests: 1_000,
+                cost_rounds: 1,
+                ..LiveConfig::default()
+            }
+        } else {
+            LiveConfig::default()
+        }
+    }
+
+    /// Whether `part` runs: every part when `--only` is not given.
+    fn runs(&self, part: Part) -> bool {
+        self.only.is_none_or(|only| only == part)
+    }
+}
+
 /// Runs what `args` asks for, printing the tables to stdout and progress to stderr.
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let roundtrip_config = args.roundtrip_config()?;
@@ -122,20 +159,70 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         );
     }
     let mut progress = |what: &str| eprintln!("… {what}");
-    if args.only != Some(Part::Large) {
+    if args.runs(Part::Roundtrip) {
         let report = roundtrip::run(&roundtrip_config, &mut progress)
             .context("the round-trip benchmark failed")?;
         println!();
         println!("{report}");
         println!("{}", verdict(&report));
     }
-    if args.only != Some(Part::Roundtrip) {
+    if args.runs(Part::Large) {
         let report =
             large::run(&large_config, &mut progress).context("the large-list benchmark failed")?;
         println!();
         print!("{report}");
     }
+    if args.runs(Part::Live) {
+        let report = live::run(&args.live_config(), &mut progress)
+            .context("the live-update benchmark failed")?;
+        println!();
+        print!("{report}");
+    }
+    if args.runs(Part::Gui) {
+        progress("GUI: building frames headless");
+        println!();
+        println!("{}", gui_frame_costs());
+    }
+    if args.runs(Part::Durability) {
+        progress("durability: in memory against each fsync policy, then loading");
+        let config = if args.quick {
+            DurabilityConfig {
+                run_time: std::time::Duration::from_millis(500),
+                rounds: 2,
+                ..DurabilityConfig::default()
+            }
+        } else {
+            DurabilityConfig::default()
+        };
+        let report = durability::run(&config).context("the durability benchmark failed")?;
+        println!();
+        print!("{report}");
+    }
     Ok(())
+}
+
+/// The median time to build and tessellate one 1280x800 frame of the app, for a small list,
+/// a million rows, and a million rows with the debug console full; against the 16.7 ms a
+/// 60 Hz display allows.
+fn gui_frame_costs() -> String {
+    let full_console = crate::ui::console::MAX_LINES;
+    let cases = [
+        ("30 rows, empty console", 30, 0),
+        ("1,000,000 rows, empty console", 1_000_000, 0),
+        ("1,000,000 rows, console full", 1_000_000, full_console),
+    ];
+    let mut table = String::from(
+        "GUI frame cost (headless build + tessellation of one 1280x800 frame, median of 10)\n",
+    );
+    for (what, rows, lines) in cases {
+        let cost = crate::ui::frame_cost_bench(rows, lines);
+        let share = cost.as_secs_f64() / (1.0 / 60.0) * 100.0;
+        table.push_str(&format!(
+            "  {what:<32} {:>8.2} ms  ({share:.1} % of a 60 Hz frame)\n",
+            cost.as_secs_f64() * 1000.0
+        ));
+    }
+    table
 }
 
 /// Whether the list server kept up with the floor, per client count.

@@ -49,7 +49,7 @@ impl Default for DurabilityConfig {
         Self {
             clients: 4,
             run_time: Duration::from_secs(2),
-            rounds: 3,
+            rounds: 5,
             load_items: DEFAULT_LOAD_ITEMS,
             dir: None,
         }

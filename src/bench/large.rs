@@ -13,7 +13,7 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use crate::bench::measure::{
-    BenchError, Bytes, Count, Time, median, resident_bytes, shorten, zmq_error,
+    BenchError, Bytes, Count, Time, median, release_free_memory, resident_bytes, shorten, zmq_error,
 };
 use crate::net::list::RemoteList;
 use crate::net::protocol::NOT_FOUND;
@@ -358,6 +358,7 @@ fn time_operations(
     samples.reply_bytes.resize(operations.len(), 0);
 
     // Through the server.
+    release_free_memory();
     let before = resident_bytes();
     let server = Server::start(
         ServerConfig {

@@ -1,7 +1,8 @@
 //! Benchmarks: the round trip of small operations against a bare libzmq echo, large
-//! lists, and what `zlist bench` prints.
+//! lists, live updates, and what `zlist bench` prints.
 pub mod cli;
 pub mod durability;
 pub mod large;
+pub mod live;
 pub mod measure;
 pub mod roundtrip;

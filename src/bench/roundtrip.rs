@@ -1,13 +1,14 @@
 //! Small operations: N concurrent REQ clients send a mix of seed commands to the zlist
 //! server, and in the same run the same clients send the same requests to a bare libzmq
-//! REQ/REP echo (the floor) and to a ROUTER echo; zlist's throughput is reported as a
-//! ratio to the floor's.
+//! REQ/REP echo (the floor), to a ROUTER echo, and to zlist's request handler behind a
+//! minimal ROUTER loop; each one's throughput is reported as a ratio to the floor's.
 //!
-//! Each client count is measured in rounds that alternate the order of the three servers
-//! (floor, ROUTER echo, zlist, then zlist, ROUTER echo, floor, ...) so that a slow drift of
-//! the machine (other processes, CPU frequency) falls on all three alike. Every server is
-//! started afresh for every run, on `tcp://127.0.0.1:0`, in this process, with its own
-//! ZeroMQ context (one I/O thread); the clients share another context.
+//! Each client count is measured in many short rounds that alternate the order of the
+//! servers (floor, zlist, ROUTER echo, ROUTER+list, then the reverse, ...), so that a
+//! drift or a burst of load from other processes falls on all of them alike; the floor
+//! and zlist always run back to back, and their ratio is taken round by round. Every server is started afresh
+//! for every run, on `tcp://127.0.0.1:0`, in this process, with its own ZeroMQ context
+//! (one I/O thread); the clients share another context.
 
 use std::fmt;
 use std::fmt::Write as _;
@@ -17,22 +18,24 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::bench::measure::{
-    BenchError, Bytes, Count, LatencySummary, Time, process_cpu_time, shorten, zmq_error,
+    BenchError, Bytes, Count, LatencySummary, Time, process_cpu_time, shorten, thread_cpu_time,
+    zmq_error,
 };
 use crate::net::endpoint::{self, Role};
 use crate::net::list::RemoteList;
 use crate::net::server::{Server, ServerConfig};
+use crate::net::service::{DEFAULT_MAX_REQUEST_BYTES, ListService};
 
 /// Client counts measured by default.
 pub const DEFAULT_CLIENTS: [usize; 3] = [1, 4, 16];
 
 /// How long each run lasts by default.
-pub const DEFAULT_RUN_TIME: Duration = Duration::from_secs(1);
+pub const DEFAULT_RUN_TIME: Duration = Duration::from_millis(500);
 
 /// How many alternating rounds each client count gets by default. Many short rounds
 /// rather than a few long ones: a burst of load from elsewhere then spoils one round of
-/// all three servers rather than one server's whole measurement.
-pub const DEFAULT_ROUNDS: usize = 5;
+/// every server rather than one server's whole measurement.
+pub const DEFAULT_ROUNDS: usize = 10;
 
 /// Most clients a run may have: each is a thread with a socket.
 pub const MAX_CLIENTS: usize = 256;
@@ -45,6 +48,12 @@ pub const BASE_LIST_LEN: usize = 10;
 
 /// How long a client waits for one reply by default before the run fails.
 pub const DEFAULT_REPLY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The name of an echo server's thread.
+const ECHO_THREAD: &str = "zlist-echo";
+
+/// The name of the zlist server's thread (`net::server`).
+const SERVER_THREAD: &str = "zlist-server";
 
 /// How long an echo server blocks in `recv` before looking at its stop flag.
 const ECHO_POLL: Duration = Duration::from_millis(50);
@@ -89,6 +98,10 @@ pub enum Subject {
     /// A ROUTER socket that handles the REQ envelope in Rust as the zlist server does
     /// (`recv_multipart`, `send_multipart`) and sends the request back.
     RouterEcho,
+    /// zlist's request handler (`ListService`) behind a minimal ROUTER loop that blocks
+    /// in `recv`: zlist's work on a request without the zlist server's loop (which polls
+    /// its stop socket too), so the two can be told apart.
+    RouterList,
     /// The list server under test: zlist in memory, or the `--connect` target.
     ListServer,
 }
@@ -99,6 +112,7 @@ impl Subject {
         match self {
             Self::RepEcho => "REP echo",
             Self::RouterEcho => "ROUTER echo",
+            Self::RouterList => "ROUTER+list",
             Self::ListServer if external => "target",
             Self::ListServer => "zlist",
         }
@@ -129,6 +143,10 @@ pub struct RunStats {
     /// CPU time the whole process (clients, server, their I/O threads) used during the
     /// runs; `None` where it cannot be read.
     pub cpu: Option<Duration>,
+    /// CPU time of the server's own thread (the one that receives, answers and sends;
+    /// not libzmq's I/O thread) during the runs; `None` for an external target or where
+    /// it cannot be read.
+    pub server_cpu: Option<Duration>,
 }
 
 impl RunStats {
@@ -150,9 +168,18 @@ impl RunStats {
     /// CPU time of the whole process per round trip: the clients' share is the same for
     /// every server, so differences between servers are the servers' own costs.
     pub fn cpu_per_round_trip(&self) -> Option<Duration> {
-        let cpu = self.cpu?;
-        (self.requests > 0).then(|| cpu / u32::try_from(self.requests).unwrap_or(u32::MAX))
+        per_request(self.cpu?, self.requests)
     }
+
+    /// CPU time of the server's own thread per round trip: what the server does with a
+    /// request, from libzmq handing it over to libzmq taking the reply.
+    pub fn server_cpu_per_round_trip(&self) -> Option<Duration> {
+        per_request(self.server_cpu?, self.requests)
+    }
+}
+
+fn per_request(total: Duration, requests: u64) -> Option<Duration> {
+    (requests > 0).then(|| Duration::from_secs_f64(total.as_secs_f64() / requests as f64))
 }
 
 fn per_second(count: u64, elapsed: Duration) -> f64 {
@@ -163,7 +190,7 @@ fn per_second(count: u64, elapsed: Duration) -> f64 {
     }
 }
 
-/// The three servers measured with one client count.
+/// The servers measured with one client count.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClientsResult {
     /// Concurrent clients.
@@ -172,6 +199,8 @@ pub struct ClientsResult {
     pub floor: RunStats,
     /// The ROUTER echo.
     pub router: RunStats,
+    /// zlist's handler behind a minimal ROUTER loop.
+    pub router_list: RunStats,
     /// The list server.
     pub server: RunStats,
 }
@@ -187,6 +216,16 @@ impl ClientsResult {
     /// The ROUTER echo's throughput as a fraction of the floor's, as `ratio`.
     pub fn router_ratio(&self) -> f64 {
         median_ratio(&self.router, &self.floor)
+    }
+
+    /// The ROUTER+list server's throughput as a fraction of the floor's, as `ratio`.
+    pub fn router_list_ratio(&self) -> f64 {
+        median_ratio(&self.router_list, &self.floor)
+    }
+
+    /// Every server's measurements, in the order of the tables.
+    pub fn all(&self) -> [&RunStats; 4] {
+        [&self.floor, &self.router, &self.router_list, &self.server]
     }
 
     /// The list server's ratio to the floor in each round, lowest and highest: how much
@@ -249,9 +288,16 @@ pub fn run(
     };
     let mut results = Vec::with_capacity(config.clients.len());
     for &clients in &config.clients {
-        let mut runs: [Vec<RawRun>; 3] = Default::default();
+        let mut runs: [Vec<RawRun>; 4] = Default::default();
         for round in 0..config.rounds {
-            let mut order = [Subject::RepEcho, Subject::RouterEcho, Subject::ListServer];
+            // The floor and the list server run next to each other, so that their ratio
+            // compares runs as close in time as possible.
+            let mut order = [
+                Subject::RepEcho,
+                Subject::ListServer,
+                Subject::RouterEcho,
+                Subject::RouterList,
+            ];
             if round % 2 == 1 {
                 order.reverse();
             }
@@ -266,11 +312,12 @@ pub fn run(
                 runs[subject as usize].push(raw);
             }
         }
-        let [floor, router, server] = runs;
+        let [floor, router, router_list, server] = runs;
         results.push(ClientsResult {
             clients,
             floor: merge(Subject::RepEcho, clients, floor),
             router: merge(Subject::RouterEcho, clients, router),
+            router_list: merge(Subject::RouterList, clients, router_list),
             server: merge(Subject::ListServer, clients, server),
         });
     }
@@ -313,6 +360,7 @@ struct RawRun {
     request_bytes: u64,
     reply_bytes: u64,
     cpu: Option<Duration>,
+    server_cpu: Option<Duration>,
 }
 
 fn merge(subject: Subject, clients: usize, runs: Vec<RawRun>) -> RunStats {
@@ -331,6 +379,7 @@ fn merge(subject: Subject, clients: usize, runs: Vec<RawRun>) -> RunStats {
         request_bytes: 0,
         reply_bytes: 0,
         cpu: Some(Duration::ZERO),
+        server_cpu: Some(Duration::ZERO),
         round_throughputs,
     };
     for run in runs {
@@ -340,6 +389,7 @@ fn merge(subject: Subject, clients: usize, runs: Vec<RawRun>) -> RunStats {
         stats.request_bytes += run.request_bytes;
         stats.reply_bytes += run.reply_bytes;
         stats.cpu = stats.cpu.zip(run.cpu).map(|(a, b)| a + b);
+        stats.server_cpu = stats.server_cpu.zip(run.server_cpu).map(|(a, b)| a + b);
         nanos.extend(run.nanos);
     }
     stats.latency = LatencySummary::from_nanos(&mut nanos);
@@ -355,7 +405,7 @@ fn measure(
     config: &RoundTripConfig,
 ) -> Result<RawRun, BenchError> {
     match (subject, target) {
-        (Subject::ListServer, Some(target)) => run_clients(subject, target, clients, config),
+        (Subject::ListServer, Some(target)) => run_clients(subject, target, None, clients, config),
         (Subject::ListServer, None) => {
             let server = Server::start(
                 ServerConfig {
@@ -364,13 +414,19 @@ fn measure(
                 },
                 RemoteList::from_items(base_list()),
             )?;
-            let result = run_clients(subject, server.endpoint(), clients, config);
+            let result = run_clients(
+                subject,
+                server.endpoint(),
+                Some(SERVER_THREAD),
+                clients,
+                config,
+            );
             server.stop()?;
             result
         }
-        (Subject::RepEcho | Subject::RouterEcho, _) => {
-            let echo = EchoServer::start(subject == Subject::RouterEcho)?;
-            let result = run_clients(subject, &echo.endpoint, clients, config);
+        (Subject::RepEcho | Subject::RouterEcho | Subject::RouterList, _) => {
+            let echo = EchoServer::start(subject)?;
+            let result = run_clients(subject, &echo.endpoint, Some(ECHO_THREAD), clients, config);
             echo.stop()?;
             result
         }
@@ -382,10 +438,12 @@ fn base_list() -> Vec<String> {
     (0..BASE_LIST_LEN).map(|i| format!("item{i}")).collect()
 }
 
-/// Runs `clients` REQ clients against `endpoint` for one run and adds up what they saw.
+/// Runs `clients` REQ clients against `endpoint` for one run and adds up what they saw;
+/// `server_thread` names the server's thread when it runs in this process.
 fn run_clients(
     subject: Subject,
     endpoint: &str,
+    server_thread: Option<&str>,
     clients: usize,
     config: &RoundTripConfig,
 ) -> Result<RawRun, BenchError> {
@@ -397,7 +455,7 @@ fn run_clients(
         let client = Client {
             context: context.clone(),
             endpoint: endpoint.to_owned(),
-            echo: subject != Subject::ListServer,
+            echo: matches!(subject, Subject::RepEcho | Subject::RouterEcho),
             index,
             run_time: config.run_time,
             max_requests: config.max_requests_per_client,
@@ -412,6 +470,7 @@ fn run_clients(
     }
     start_line.wait();
     let cpu_before = process_cpu_time();
+    let server_cpu_before = server_thread.and_then(thread_cpu_time);
     let mut total = RawRun::default();
     let mut first_error = None;
     let mut span: Option<(Instant, Instant)> = None;
@@ -439,9 +498,13 @@ fn run_clients(
     if let Some(error) = first_error {
         return Err(error);
     }
-    total.cpu = cpu_before
-        .zip(process_cpu_time())
-        .map(|(before, after)| after.saturating_sub(before));
+    let since = |before: Option<Duration>, after: Option<Duration>| {
+        before
+            .zip(after)
+            .map(|(before, after)| after.saturating_sub(before))
+    };
+    total.cpu = since(cpu_before, process_cpu_time());
+    total.server_cpu = since(server_cpu_before, server_thread.and_then(thread_cpu_time));
     total.elapsed = span.map_or(Duration::ZERO, |(s, e)| e.duration_since(s));
     Ok(total)
 }
@@ -674,7 +737,10 @@ struct EchoServer {
 
 impl EchoServer {
     /// Starts a REP echo, or a ROUTER echo that keeps the envelope as zlist does.
-    fn start(router: bool) -> Result<Self, BenchError> {
+    /// Starts a REP echo, a ROUTER echo, or zlist's handler behind a ROUTER
+    /// (`Subject::RouterList`).
+    fn start(subject: Subject) -> Result<Self, BenchError> {
+        let router = subject != Subject::RepEcho;
         let context = zmq::Context::new();
         let socket = context
             .socket(if router { zmq::ROUTER } else { zmq::REP })
@@ -693,11 +759,18 @@ impl EchoServer {
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
-            .name("zlist-bench-echo".to_owned())
+            .name(ECHO_THREAD.to_owned())
             .spawn(move || {
                 // The context lives as long as the socket, on this thread.
                 let _context = context;
-                if router {
+                if subject == Subject::RouterList {
+                    let list = RemoteList::from_items(base_list());
+                    router_list(
+                        &socket,
+                        &stopped,
+                        ListService::new(list, DEFAULT_MAX_REQUEST_BYTES),
+                    )
+                } else if router {
                     router_echo(&socket, &stopped)
                 } else {
                     rep_echo(&socket, &stopped)
@@ -750,6 +823,32 @@ fn router_echo(socket: &zmq::Socket, stop: &AtomicBool) -> Result<(), BenchError
     Ok(())
 }
 
+/// zlist's handler behind the simplest ROUTER loop: blocking `recv`, REP's envelope
+/// rule, one reply.
+fn router_list(
+    socket: &zmq::Socket,
+    stop: &AtomicBool,
+    mut service: ListService,
+) -> Result<(), BenchError> {
+    while !stop.load(Ordering::Relaxed) {
+        match socket.recv_multipart(0) {
+            Ok(mut frames) => {
+                let Some(delimiter) = frames.iter().position(Vec::is_empty) else {
+                    continue;
+                };
+                let body = frames.split_off(delimiter + 1);
+                let handled = service.handle_frames(&body);
+                frames.push(handled.outcome.text.into_bytes());
+                // A peer that is gone loses its reply, as with REP.
+                let _ = socket.send_multipart(frames, 0);
+            }
+            Err(zmq::Error::EAGAIN | zmq::Error::EINTR) => {}
+            Err(source) => return Err(zmq_error("receiving a request")(source)),
+        }
+    }
+    Ok(())
+}
+
 impl fmt::Display for RoundTripReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let external = self.config.connect.is_some();
@@ -770,11 +869,17 @@ impl fmt::Display for RoundTripReport {
             "  ROUTER echo  a ROUTER socket handling the envelope in Rust as zlist does, \
              sending each request back"
         )?;
+        writeln!(
+            f,
+            "  ROUTER+list  zlist's request handler behind a minimal ROUTER loop (blocking recv, \
+             no stop socket to poll)"
+        )?;
         match &self.config.connect {
             Some(target) => writeln!(f, "  target       the list server at {target}")?,
             None => writeln!(
                 f,
-                "  zlist        the zlist server in memory, starting each run with {BASE_LIST_LEN} elements"
+                "  zlist        the zlist server (ServerConfig::default(): in memory, no live-update \
+                 publisher), starting each run with {BASE_LIST_LEN} elements"
             )?,
         }
         writeln!(f, "  mix          {MIX_DESCRIPTION}")?;
@@ -787,12 +892,13 @@ impl fmt::Display for RoundTripReport {
             f,
             "  round trips/s and latencies: all rounds together; vs floor: median over rounds \
              of round trips/s divided by the floor's in the same round (lowest-highest in \
-             brackets); CPU/rt: CPU time of this whole process (clients included) per round trip."
+             brackets); CPU/rt: CPU time per round trip of this whole process (clients \
+             included); srv CPU: the same for the server's own thread."
         )?;
         writeln!(f)?;
         writeln!(
             f,
-            "{:>7}  {:<11}  {:>13}  {:>9}  {:>9}  {:>9}  {:>5}  {:>7}  {:>9}  {:>8}  (rounds)",
+            "{:>7}  {:<11}  {:>13}  {:>9}  {:>9}  {:>9}  {:>5}  {:>7}  {:>9}  {:>8}  {:>8}  (rounds)",
             "clients",
             "server",
             "round trips/s",
@@ -802,13 +908,15 @@ impl fmt::Display for RoundTripReport {
             "req B",
             "reply B",
             "CPU/rt",
+            "srv CPU",
             "vs floor",
         )?;
         for result in &self.results {
-            for stats in [&result.floor, &result.router, &result.server] {
+            for stats in result.all() {
                 let vs_floor = match stats.subject {
                     Subject::RepEcho => "1.00".to_owned(),
                     Subject::RouterEcho => format!("{:.2}", result.router_ratio()),
+                    Subject::RouterList => format!("{:.2}", result.router_list_ratio()),
                     Subject::ListServer => format!("{:.2}", result.ratio()),
                 };
                 let rounds = if stats.subject == Subject::ListServer && rounds > 1 {
@@ -820,9 +928,12 @@ impl fmt::Display for RoundTripReport {
                 let cpu = stats
                     .cpu_per_round_trip()
                     .map_or("n/a".to_owned(), |cpu| Time(cpu).to_string());
+                let server_cpu = stats
+                    .server_cpu_per_round_trip()
+                    .map_or("n/a".to_owned(), |cpu| Time(cpu).to_string());
                 writeln!(
                     f,
-                    "{:>7}  {:<11}  {:>13}  {:>9}  {:>9}  {:>9}  {:>5.0}  {:>7.0}  {:>9}  {:>8}  {}",
+                    "{:>7}  {:<11}  {:>13}  {:>9}  {:>9}  {:>9}  {:>5.0}  {:>7.0}  {:>9}  {:>8}  {:>8}  {}",
                     result.clients,
                     stats.subject.label(external),
                     Count(stats.throughput().round() as u64),
@@ -832,6 +943,7 @@ impl fmt::Display for RoundTripReport {
                     stats.mean_request_bytes(),
                     stats.mean_reply_bytes(),
                     cpu,
+                    server_cpu,
                     vs_floor,
                     rounds,
                 )?;
@@ -847,7 +959,8 @@ impl fmt::Display for RoundTripReport {
         let total: u64 = self
             .results
             .iter()
-            .map(|r| r.floor.requests + r.router.requests + r.server.requests)
+            .flat_map(ClientsResult::all)
+            .map(|s| s.requests)
             .sum();
         write!(
             f,
@@ -856,7 +969,7 @@ impl fmt::Display for RoundTripReport {
             Bytes(
                 self.results
                     .iter()
-                    .flat_map(|r| [&r.floor, &r.router, &r.server])
+                    .flat_map(ClientsResult::all)
                     .map(|s| s.request_bytes + s.reply_bytes)
                     .sum()
             )

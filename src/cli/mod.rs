@@ -74,6 +74,7 @@ impl ConnectArgs {
             timeout: self.timeout,
             tries: self.tries,
             token: self.token.resolve()?,
+            live: false,
         })
     }
 }

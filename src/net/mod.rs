@@ -3,6 +3,7 @@ pub mod access;
 pub mod client;
 pub mod endpoint;
 pub mod list;
+pub mod live;
 pub mod protocol;
 pub mod repr;
 pub mod server;

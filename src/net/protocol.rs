@@ -32,6 +32,9 @@ pub const HELLO: &str = "zlist.hello";
 pub const TAGGED: &str = "zlist.req";
 /// The reply to `zlist.hello` starts with this word.
 pub const HELLO_REPLY: &str = "zlist.ok";
+/// `zlist.snapshot`: asks for the list with its epoch and version (live updates); the reply
+/// starts with the same word. See `docs/protocol.md`, "Live updates".
+pub const SNAPSHOT: &str = "zlist.snapshot";
 /// The version of zlist's protocol extensions that this build speaks.
 pub const EXTENSION_VERSION: u32 = 1;
 
@@ -261,6 +264,8 @@ pub enum Request {
     Seed(Command),
     /// `zlist.hello`: which protocol does the server speak?
     Hello,
+    /// `zlist.snapshot`: the list with the epoch and version it has (live updates).
+    Snapshot,
     /// `zlist.req CLIENT:SEQ COMMAND`: a seed command that must apply at most once.
     Tagged {
         /// Who sent it, and its number.
@@ -278,6 +283,7 @@ impl Request {
         };
         match word {
             HELLO => Ok(Self::Hello),
+            SNAPSHOT => Ok(Self::Snapshot),
             TAGGED => {
                 let (tag, command) = next_word(rest).ok_or(RequestError::BadTag)?;
                 let tag = RequestTag::parse(tag).ok_or(RequestError::BadTag)?;
@@ -705,5 +711,6 @@ mod tests {
             ServerKind::Seed
         );
         assert_eq!(Request::parse("zlist.hello"), Ok(Request::Hello));
+        assert_eq!(Request::parse(" zlist.snapshot "), Ok(Request::Snapshot));
     }
 }

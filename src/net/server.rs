@@ -4,11 +4,13 @@
 //! `docs/protocol.md`). Runs on its own thread until stopped.
 
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::net::access::{self, AccessPolicy};
 use crate::net::endpoint::{self, EndpointError, Role};
-use crate::net::list::RemoteList;
+use crate::net::list::{Effect, RemoteList};
+use crate::net::live;
+use crate::net::protocol;
 use crate::net::service::{DEFAULT_MAX_REQUEST_BYTES, Limits, ListService};
 use crate::net::store::{Storage, Store, StoreError};
 
@@ -17,6 +19,60 @@ pub const DEFAULT_BIND: &str = "tcp://0.0.0.0:1234";
 
 /// How long a reply may wait to be sent to a peer that stopped reading.
 const SEND_TIMEOUT: Duration = Duration::from_millis(100);
+
+/// Largest message a subscriber may send the publisher (a subscription is 1 byte plus its
+/// topic); a larger one drops that connection.
+const MAX_SUBSCRIPTION_BYTES: i64 = 256;
+
+/// Whether and where a server publishes live updates (see `docs/protocol.md`, "Live
+/// updates").
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Publish {
+    /// No publisher: clients fall back to refreshing (the seed's way).
+    #[default]
+    Off,
+    /// On the request address's host, one port up (`tcp://0.0.0.0:1234` publishes on
+    /// `tcp://0.0.0.0:1235`); port 0 (or `*`) stays port 0: any free port, announced to
+    /// clients. When the next port is in use, a free port instead, with a warning. Not
+    /// possible for a non-TCP bind address (then off, with a warning).
+    NextPort,
+    /// On this address (`tcp://HOST:PORT`; port 0 picks a free one).
+    Endpoint(String),
+}
+
+impl Publish {
+    /// The address to bind the publisher to, for a server bound to `bind` (normalised);
+    /// `None` when off.
+    fn resolve(&self, bind: &str) -> Result<Option<String>, ServerError> {
+        match self {
+            Self::Off => Ok(None),
+            Self::Endpoint(endpoint) => Ok(Some(endpoint::normalize(endpoint, Role::Bind)?)),
+            Self::NextPort => {
+                let Some(host) = endpoint::host(bind) else {
+                    tracing::warn!(
+                        "live updates are off: {bind} is not a TCP address, so there is no \
+                         \"next port\" to publish on (give --publish tcp://HOST:PORT)"
+                    );
+                    return Ok(None);
+                };
+                let port = match bind.rsplit_once(':').map(|(_, port)| port) {
+                    Some("0" | "*") => 0,
+                    _ => match endpoint::port(bind).and_then(|p| p.checked_add(1)) {
+                        Some(port) => port,
+                        None => {
+                            tracing::warn!(
+                                "live updates are off: {bind} has no next port (give \
+                                 --publish tcp://HOST:PORT)"
+                            );
+                            return Ok(None);
+                        }
+                    },
+                };
+                Ok(Some(format!("tcp://{host}:{port}")))
+            }
+        }
+    }
+}
 
 /// How a server is set up.
 #[derive(Debug, Clone)]
@@ -32,6 +88,14 @@ pub struct ServerConfig {
     pub access: AccessPolicy,
     /// Caps on the list's size and on each element.
     pub limits: Limits,
+    /// Live updates: off by default for the library (`zlist server` and the desktop app's
+    /// embedded server turn them on, one port up).
+    pub publish: Publish,
+    /// Test knob: do not publish every Nth update (counting from the first), as if the
+    /// publisher had dropped it, so that tests can check that subscribers notice the gap
+    /// and resync. `None` (the default) publishes every update. Not for real use.
+    #[doc(hidden)]
+    pub skip_every_nth_update: Option<u64>,
 }
 
 impl Default for ServerConfig {
@@ -42,6 +106,8 @@ impl Default for ServerConfig {
             storage: Storage::Memory,
             access: AccessPolicy::default(),
             limits: Limits::default(),
+            publish: Publish::Off,
+            skip_every_nth_update: None,
         }
     }
 }
@@ -55,6 +121,18 @@ pub enum ServerError {
     /// The address is in use, not on this machine, or not allowed.
     #[error("cannot listen on {endpoint}: {source}{hint}", hint = bind_hint(*.source))]
     Bind {
+        /// The address.
+        endpoint: String,
+        /// What libzmq said.
+        source: zmq::Error,
+    },
+    /// The live-update publisher's address is in use, not on this machine, or not allowed.
+    #[error(
+        "cannot publish live updates on {endpoint}: {source}{hint}; choose another address \
+         with --publish tcp://HOST:PORT, or turn live updates off with --publish off",
+        hint = bind_hint(*.source)
+    )]
+    PublishBind {
         /// The address.
         endpoint: String,
         /// What libzmq said.
@@ -98,6 +176,7 @@ fn zmq_error(doing: &'static str) -> impl FnOnce(zmq::Error) -> ServerError {
 /// A running server. Dropping it stops it.
 pub struct Server {
     endpoint: String,
+    publish_endpoint: Option<String>,
     stop: Option<zmq::Socket>,
     thread: Option<JoinHandle<Result<RemoteList, ServerError>>>,
 }
@@ -106,6 +185,7 @@ impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Server")
             .field("endpoint", &self.endpoint)
+            .field("publish_endpoint", &self.publish_endpoint)
             .finish()
     }
 }
@@ -150,6 +230,51 @@ impl Server {
             .get_last_endpoint()
             .map_err(zmq_error("reading the bound address"))?
             .unwrap_or_else(|raw| String::from_utf8_lossy(&raw).into_owned());
+        let start_publisher = |address: &str| {
+            Publisher::start(
+                &context,
+                address,
+                &config.access,
+                &service,
+                config.skip_every_nth_update,
+            )
+        };
+        let publisher = match config.publish.resolve(&bind)? {
+            None => None,
+            Some(address) => match start_publisher(&address) {
+                // The next port is only a default: when something else holds it, any free
+                // port will do (clients learn it from `zlist.hello`).
+                Err(ServerError::PublishBind {
+                    source: zmq::Error::EADDRINUSE,
+                    ..
+                }) if config.publish == Publish::NextPort => {
+                    let fallback = match address.rsplit_once(':') {
+                        Some((host, _)) => format!("{host}:0"),
+                        None => address.clone(),
+                    };
+                    let publisher = start_publisher(&fallback)?;
+                    tracing::warn!(
+                        "{address} is in use, so live updates are published on {} instead \
+                         (clients learn the port from the server; behind a firewall, open it \
+                         or choose a port with --publish)",
+                        publisher.endpoint
+                    );
+                    Some(publisher)
+                }
+                other => Some(other?),
+            },
+        };
+        let publish_endpoint = publisher.as_ref().map(|p| p.endpoint.clone());
+        if let Some(publish_endpoint) = &publish_endpoint {
+            // Only the port: a client reaches it at the host it reached the server at, so
+            // wildcard binds and NAT (an EC2 public address) work.
+            let announced = match endpoint::port(publish_endpoint) {
+                Some(port) if endpoint::host(publish_endpoint).is_some() => port.to_string(),
+                _ => publish_endpoint.clone(),
+            };
+            service.announce("pub", &announced);
+            tracing::info!(endpoint = %publish_endpoint, "publishing live updates");
+        }
 
         let stop_address = "inproc://zlist-server-stop";
         let stop_rx = context
@@ -173,12 +298,14 @@ impl Server {
                     &router,
                     &stop_rx,
                     zap.map(|zap| (zap, config.access)),
+                    publisher,
                     service,
                 )
             })
             .map_err(|_| ServerError::Panicked)?;
         Ok(Self {
             endpoint,
+            publish_endpoint,
             stop: Some(stop_tx),
             thread: Some(thread),
         })
@@ -193,11 +320,13 @@ impl Server {
     /// The address a client on this machine can connect to: the bound address, with a
     /// wildcard host (`0.0.0.0`, `*`, `[::]`) replaced by loopback.
     pub fn local_endpoint(&self) -> String {
-        match endpoint::host(&self.endpoint) {
-            Some(wildcard @ ("0.0.0.0" | "*")) => self.endpoint.replacen(wildcard, "127.0.0.1", 1),
-            Some("[::]") => self.endpoint.replacen("[::]", "[::1]", 1),
-            _ => self.endpoint.clone(),
-        }
+        loopback_for(&self.endpoint)
+    }
+
+    /// Where live updates are published (the real port when 0 was asked for), when they
+    /// are.
+    pub fn publish_endpoint(&self) -> Option<&str> {
+        self.publish_endpoint.as_deref()
     }
 
     /// Stops serving and returns the list as it was at the end.
@@ -221,6 +350,200 @@ impl Drop for Server {
     fn drop(&mut self) {
         if let Err(error) = self.shut_down() {
             tracing::error!("server stopped with an error: {error}");
+        }
+    }
+}
+
+/// A bound address with a wildcard host replaced by loopback.
+fn loopback_for(bound: &str) -> String {
+    match endpoint::host(bound) {
+        Some(wildcard @ ("0.0.0.0" | "*")) => bound.replacen(wildcard, "127.0.0.1", 1),
+        Some("[::]") => bound.replacen("[::]", "[::1]", 1),
+        _ => bound.to_owned(),
+    }
+}
+
+/// How many updates are published between two reads of the subscriptions.
+const SUBSCRIPTION_READS_EVERY: u64 = 64;
+
+/// How often the publisher looks at its subscribers (greets new ones, notices the last one
+/// leaving) when nothing else makes it.
+const MAINTENANCE_INTERVAL: Duration = Duration::from_millis(100);
+
+/// How often it looks right after a `zlist.hello`, when a live client is about to
+/// subscribe, so that the new subscriber is welcomed within milliseconds.
+const EXPECTING_INTERVAL: Duration = Duration::from_millis(2);
+
+/// How long it keeps looking that often after a `zlist.hello`.
+const EXPECTING_FOR: Duration = Duration::from_millis(250);
+
+/// Most distinct subscription topics tracked; past it, the publisher assumes someone
+/// always listens.
+const MAX_TRACKED_TOPICS: usize = 1024;
+
+/// The live-update publisher: an XPUB socket (a PUB that greets each new subscriber with a
+/// welcome message, so it knows its subscription is in place, and reports the first
+/// subscription to a topic and the last one leaving), the run's epoch, and when the next
+/// heartbeat is due.
+///
+/// It costs the request path as little as it can: it is not polled with the request socket
+/// (each polled socket costs every request two more syscalls); it looks at its
+/// subscribers every [`MAINTENANCE_INTERVAL`] (every [`EXPECTING_INTERVAL`] for a moment
+/// after a `zlist.hello`, when a live client is about to subscribe), before each
+/// `zlist.snapshot`, at each heartbeat and every few updates; and with nobody subscribed it
+/// does not even encode the updates (a subscriber arriving then is greeted at the next
+/// look, and asks for its snapshot only after that).
+struct Publisher {
+    socket: zmq::Socket,
+    endpoint: String,
+    /// The epoch's wire text, formatted once.
+    epoch: String,
+    next_heartbeat: Instant,
+    next_maintenance: Instant,
+    /// Until when it looks at its subscribers often (a live client said hello).
+    expecting_until: Instant,
+    /// Updates published (or skipped) so far.
+    published: u64,
+    /// The topics somebody subscribes to (clients subscribe to all: the empty topic).
+    topics: std::collections::HashSet<Vec<u8>>,
+    /// Too many topics to track: assume someone listens.
+    always_listening: bool,
+    /// Test knob: skip every Nth update.
+    skip_every: Option<u64>,
+}
+
+impl Publisher {
+    fn start(
+        context: &zmq::Context,
+        address: &str,
+        policy: &AccessPolicy,
+        service: &ListService,
+        skip_every: Option<u64>,
+    ) -> Result<Self, ServerError> {
+        let socket = context
+            .socket(zmq::XPUB)
+            .map_err(zmq_error("creating the publisher socket"))?;
+        socket.set_linger(0).map_err(zmq_error("setting linger"))?;
+        socket
+            .set_sndhwm(live::HIGH_WATER_MARK)
+            .map_err(zmq_error("setting the publisher's queue size"))?;
+        socket
+            .set_maxmsgsize(MAX_SUBSCRIPTION_BYTES)
+            .map_err(zmq_error("setting the subscription size limit"))?;
+        let welcome = std::str::from_utf8(live::KIND_WELCOME).unwrap_or("w");
+        socket
+            .set_xpub_welcome_msg(Some(welcome))
+            .map_err(zmq_error("setting the welcome message"))?;
+        if endpoint::is_ipv6(address) {
+            socket.set_ipv6(true).map_err(zmq_error("enabling IPv6"))?;
+        }
+        configure_access(&socket, policy)?;
+        socket
+            .bind(address)
+            .map_err(|source| ServerError::PublishBind {
+                endpoint: address.to_owned(),
+                source,
+            })?;
+        let endpoint = socket
+            .get_last_endpoint()
+            .map_err(zmq_error("reading the publisher's bound address"))?
+            .unwrap_or_else(|raw| String::from_utf8_lossy(&raw).into_owned());
+        Ok(Self {
+            socket,
+            endpoint,
+            epoch: service.epoch().to_string(),
+            next_heartbeat: Instant::now(),
+            next_maintenance: Instant::now(),
+            expecting_until: Instant::now(),
+            published: 0,
+            topics: std::collections::HashSet::new(),
+            always_listening: false,
+            skip_every: skip_every.filter(|&n| n > 0),
+        })
+    }
+
+    /// Publishes the change that made `version`. Never blocks: a subscriber too far
+    /// behind misses it and resyncs.
+    fn publish(&mut self, version: u64, effect: &Effect) {
+        if !self.is_listened_to() {
+            return;
+        }
+        self.published += 1;
+        if self.published.is_multiple_of(SUBSCRIPTION_READS_EVERY) {
+            self.take_subscriptions();
+        }
+        if self.skip_every.is_some_and(|n| version.is_multiple_of(n)) {
+            tracing::debug!(version, "update not published (test knob)");
+            return;
+        }
+        if let Err(error) = live::send_update(&self.socket, &self.epoch, version, effect) {
+            tracing::debug!("update {version} not published: {error}");
+        }
+    }
+
+    /// Called for each request before it is answered: a `zlist.hello` may announce a
+    /// new subscriber (look often for a moment); before a `zlist.snapshot`, take in the
+    /// subscriptions, so that every update after the snapshot's version goes out.
+    fn before_request(&mut self, body: &[u8]) {
+        match body.trim_ascii() {
+            b if b == protocol::HELLO.as_bytes() => {
+                let now = Instant::now();
+                self.expecting_until = now + EXPECTING_FOR;
+                self.next_maintenance = self.next_maintenance.min(now + EXPECTING_INTERVAL);
+            }
+            b if b == protocol::SNAPSHOT.as_bytes() => self.take_subscriptions(),
+            _ => {}
+        }
+    }
+
+    /// Whether anybody subscribes.
+    fn is_listened_to(&self) -> bool {
+        self.always_listening || !self.topics.is_empty()
+    }
+
+    /// When [`Publisher::tick`] has work next.
+    fn next_wake(&self) -> Instant {
+        self.next_heartbeat.min(self.next_maintenance)
+    }
+
+    /// Looks at the subscribers and sends the heartbeat, when due.
+    fn tick(&mut self, now: Instant, version: u64) {
+        if now >= self.next_maintenance {
+            self.take_subscriptions();
+            self.next_maintenance = now
+                + if now < self.expecting_until {
+                    EXPECTING_INTERVAL
+                } else {
+                    MAINTENANCE_INTERVAL
+                };
+        }
+        if now >= self.next_heartbeat {
+            if let Err(error) = live::send_heartbeat(&self.socket, &self.epoch, version) {
+                tracing::debug!("heartbeat not published: {error}");
+            }
+            self.next_heartbeat = now + live::HEARTBEAT_INTERVAL;
+        }
+    }
+
+    /// Reads the (un)subscriptions the XPUB queued: the first subscription to a topic
+    /// (`1` and the topic) and the last one leaving (`0` and the topic). Reading also has
+    /// libzmq take in new subscribers, which sends them their welcome.
+    fn take_subscriptions(&mut self) {
+        for _ in 0..100_000 {
+            match self.socket.recv_bytes(zmq::DONTWAIT) {
+                Ok(message) => match message.split_first() {
+                    Some((1, topic)) if self.topics.len() < MAX_TRACKED_TOPICS => {
+                        self.topics.insert(topic.to_vec());
+                    }
+                    Some((1, _)) => self.always_listening = true,
+                    Some((0, topic)) => {
+                        self.topics.remove(topic);
+                    }
+                    _ => {}
+                },
+                Err(zmq::Error::EINTR) => {}
+                Err(_) => break,
+            }
         }
     }
 }
@@ -263,8 +586,8 @@ fn start_zap_handler(
     Ok(Some(zap))
 }
 
-/// Turns on authentication on the server socket: every connection goes through ZAP, and
-/// with a token the PLAIN mechanism is required.
+/// Turns on authentication on a server socket (requests or updates): every connection goes
+/// through ZAP, and with a token the PLAIN mechanism is required.
 fn configure_access(router: &zmq::Socket, policy: &AccessPolicy) -> Result<(), ServerError> {
     if !policy.needs_handler() {
         return Ok(());
@@ -280,12 +603,13 @@ fn configure_access(router: &zmq::Socket, policy: &AccessPolicy) -> Result<(), S
     Ok(())
 }
 
-/// The server loop: answers requests (and authentication requests) until the stop socket
-/// speaks.
+/// The server loop: answers requests (and authentication requests), publishes every
+/// applied change and a heartbeat a second, until the stop socket speaks.
 fn serve(
     router: &zmq::Socket,
     stop: &zmq::Socket,
     zap: Option<(zmq::Socket, AccessPolicy)>,
+    mut publisher: Option<Publisher>,
     mut service: ListService,
 ) -> Result<RemoteList, ServerError> {
     loop {
@@ -293,28 +617,50 @@ fn serve(
             router.as_poll_item(zmq::POLLIN),
             stop.as_poll_item(zmq::POLLIN),
         ];
-        if let Some((zap, _)) = &zap {
+        let zap_item = zap.as_ref().map(|(zap, _)| {
             items.push(zap.as_poll_item(zmq::POLLIN));
-        }
-        // Wake up for the store's periodic work (the `everysec` flush), rounded up to whole
-        // milliseconds so the loop never spins.
-        let timeout = service.next_tick().map_or(-1, |wait| {
+            items.len() - 1
+        });
+        // Wake up for the store's periodic work (the `everysec` flush) and the next
+        // heartbeat, rounded up to whole milliseconds so the loop never spins.
+        let now = Instant::now();
+        let wait = [
+            service.next_tick(),
+            publisher
+                .as_ref()
+                .map(|p| p.next_wake().saturating_duration_since(now)),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        let timeout = wait.map_or(-1, |wait| {
             i64::try_from(wait.as_micros().div_ceil(1000)).unwrap_or(i64::MAX)
         });
         zmq::poll(&mut items, timeout).map_err(zmq_error("waiting for requests"))?;
+        let readable = |index: Option<usize>| index.is_some_and(|i| items[i].is_readable());
+        let (stop_ready, zap_ready) = (readable(Some(1)), readable(zap_item));
+        drop(items);
         service.tick();
-        if items[1].is_readable() {
+        if stop_ready {
             break;
         }
         if let Some((zap, policy)) = &zap
-            && items[2].is_readable()
+            && zap_ready
         {
             answer_zap(zap, policy)?;
+        }
+        if let Some(publisher) = &mut publisher {
+            publisher.tick(Instant::now(), service.version());
         }
         // Answer what is queued now, a bounded batch, then look at the stop socket again.
         for _ in 0..256 {
             match router.recv_multipart(zmq::DONTWAIT) {
-                Ok(frames) => answer(router, &mut service, frames),
+                Ok(frames) => {
+                    if let (Some(publisher), Some(body)) = (&mut publisher, frames.last()) {
+                        publisher.before_request(body);
+                    }
+                    answer(router, &mut service, publisher.as_mut(), frames);
+                }
                 Err(zmq::Error::EAGAIN) => break,
                 Err(zmq::Error::EINTR) => continue,
                 Err(source) => {
@@ -348,7 +694,15 @@ fn answer_zap(zap: &zmq::Socket, policy: &AccessPolicy) -> Result<(), ServerErro
 }
 
 /// Handles one message from the ROUTER socket: `[peer id, envelope..., "", body...]`.
-fn answer(router: &zmq::Socket, service: &mut ListService, mut frames: Vec<Vec<u8>>) {
+/// A change it applied is published just before the reply goes out: libzmq's I/O thread
+/// then usually wakes once for both (each wake-up of another thread costs more than the
+/// publishing itself, in a VM especially).
+fn answer(
+    router: &zmq::Socket,
+    service: &mut ListService,
+    publisher: Option<&mut Publisher>,
+    mut frames: Vec<Vec<u8>>,
+) {
     // REP's rule: everything up to and including the first empty frame is the envelope.
     let Some(delimiter) = frames.iter().position(Vec::is_empty) else {
         tracing::debug!(
@@ -368,6 +722,9 @@ fn answer(router: &zmq::Socket, service: &mut ListService, mut frames: Vec<Vec<u
         }
         service.handle_frames(&body)
     };
+    if let (Some(publisher), Some(effect)) = (publisher, &handled.effect) {
+        publisher.publish(service.version(), effect);
+    }
     tracing::debug!("reply: {}", Abbreviated(handled.outcome.text.as_bytes()));
     frames.push(handled.outcome.text.into_bytes());
     if let Err(error) = router.send_multipart(frames, 0) {

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::net::list::{Effect, Outcome, Plan, RemoteList};
+use crate::net::live::{self, Epoch};
 use crate::net::protocol::{self, Command, Request, RequestError, RequestTag};
 use crate::net::store::{Recovered, Store, StoreError, TagEntry};
 
@@ -100,6 +101,10 @@ pub struct ListService {
     limits: Limits,
     /// Whether the last journal write failed (so the failure is logged once per run).
     store_failing: bool,
+    /// This run's identity, random per start (live updates).
+    epoch: Epoch,
+    /// How many changes this run has applied: the list's version (live updates).
+    version: u64,
 }
 
 impl ListService {
@@ -113,6 +118,8 @@ impl ListService {
             store: None,
             limits: Limits::default(),
             store_failing: false,
+            epoch: Epoch::random(),
+            version: 0,
         }
     }
 
@@ -178,6 +185,17 @@ impl ListService {
         &self.list
     }
 
+    /// This run's epoch: random per start, so clients can tell a restarted server.
+    pub fn epoch(&self) -> Epoch {
+        self.epoch
+    }
+
+    /// The list's version: how many changes this run has applied (0 at start). The
+    /// change a [`Handled`] reports is the one that made this version.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
     /// Sets the caps on the list's size and on each element.
     pub fn set_limits(&mut self, limits: Limits) {
         self.limits = limits;
@@ -223,6 +241,11 @@ impl ListService {
                     .collect();
                 Handled::answer(Outcome::ok(protocol::hello_reply(&features)))
             }
+            Ok(Request::Snapshot) => Handled::answer(Outcome::ok(live::snapshot_reply(
+                self.epoch,
+                self.version,
+                self.list.items(),
+            ))),
             Ok(Request::Tagged { tag, command }) => self.execute_tagged(tag, &command),
             Err(error) => Handled::refused(&error),
         }
@@ -282,6 +305,9 @@ impl ListService {
         // Planned against this very list a moment ago, so it fits (a true invariant).
         let applied = self.list.apply(effect.clone());
         debug_assert!(applied.is_ok(), "a fresh plan always applies");
+        if applied.is_ok() {
+            self.version += 1;
+        }
         // Remembered before a compaction, so the snapshot has it with the change it made.
         if let Some((tag, now)) = tag {
             self.tags.remember(tag, Outcome::ok(reply.clone()), now);
@@ -519,6 +545,24 @@ mod tests {
             hello.ends_with(" tags=1 pub=tcp://127.0.0.1:1235"),
             "{hello}"
         );
+    }
+
+    #[test]
+    fn the_version_counts_applied_changes_and_the_snapshot_carries_it() {
+        let mut s = service();
+        assert_eq!(s.version(), 0);
+        reply(&mut s, "append a");
+        reply(&mut s, "remover zz");
+        reply(&mut s, "insert 9 x");
+        reply(&mut s, "mostrar");
+        reply(&mut s, "zlist.req c:1 append b");
+        reply(&mut s, "zlist.req c:1 append b");
+        assert_eq!(s.version(), 2, "refusals, reads and repeats change nothing");
+        let snapshot = live::parse_snapshot_reply(&reply(&mut s, "zlist.snapshot")).unwrap();
+        assert_eq!(snapshot.epoch, s.epoch());
+        assert_eq!(snapshot.version, 2);
+        assert_eq!(snapshot.items, ["a", "b"]);
+        assert_ne!(service().epoch(), s.epoch(), "every run has its own epoch");
     }
 
     #[test]

@@ -4,14 +4,14 @@
 //! blocks on the network.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, TryRecvError};
 use tracing::Level;
 
 use crate::net::client::{
-    self, ClientEvent, ClientHandle, ClientOptions, ConnectionState, Reply, RequestFailure,
-    RequestId,
+    self, ClientEvent, ClientHandle, ClientOptions, ConnectionState, LiveState, NotLive, Reply,
+    RequestFailure, RequestId,
 };
 use crate::net::protocol::{Command, Position, ServerKind};
 use crate::ui::actions::{self, ActionInputs, ActionIntent, ActionsView};
@@ -23,7 +23,7 @@ use crate::ui::i18n::Language;
 use crate::ui::list_table::{ListView, TableIntent};
 use crate::ui::log_capture::LogFeed;
 use crate::ui::paste::{self, PasteJob};
-use crate::ui::settings::{Settings, ThemeChoice};
+use crate::ui::settings::{AutoRefresh, Settings, ThemeChoice};
 use crate::ui::shortcuts::{self, Shortcut};
 use crate::ui::status::{self, Status, StatusIntent, StatusKind, StatusView};
 
@@ -56,6 +56,14 @@ pub struct App {
     refresh_wanted: bool,
     /// The user asked for this `mostrar`: say so when the list arrives.
     user_refresh: Option<RequestId>,
+    /// The user asked for a fresh snapshot of the live list: say so when it arrives.
+    user_resync: bool,
+    /// Whether the list follows the server live, as the engine last said.
+    live: Option<LiveState>,
+    /// Whether the status line said the list is live, since connecting.
+    live_announced: bool,
+    /// When the list last arrived whole (for the automatic refresh without live updates).
+    last_refresh_at: Option<Instant>,
     list: ListView,
     filter: String,
     focus_filter: bool,
@@ -124,6 +132,10 @@ impl App {
             pending: BTreeMap::new(),
             refresh_wanted: false,
             user_refresh: None,
+            user_resync: false,
+            live: None,
+            live_announced: false,
+            last_refresh_at: None,
             list: ListView::default(),
             filter: String::new(),
             focus_filter: false,
@@ -194,6 +206,16 @@ impl App {
         self.server_kind.as_ref()
     }
 
+    /// Whether the list follows the server live, once the engine said.
+    pub fn live_state(&self) -> Option<&LiveState> {
+        self.live.as_ref()
+    }
+
+    /// Whether changes arrive as live updates (so the list is not fetched after each).
+    fn is_following(&self) -> bool {
+        self.live.as_ref().is_some_and(LiveState::is_following)
+    }
+
     /// Requests waiting for replies.
     pub fn pending_requests(&self) -> usize {
         self.pending.len()
@@ -257,6 +279,7 @@ impl App {
             timeout: Duration::from_millis(self.settings.timeout_ms),
             tries: self.settings.tries,
             token: crate::net::access::Token::new(&self.settings.token),
+            live: true,
         };
         let ctx = self.ctx.clone();
         match client::spawn(options, Box::new(move || ctx.request_repaint())) {
@@ -292,6 +315,10 @@ impl App {
         self.pending.clear();
         self.refresh_wanted = false;
         self.user_refresh = None;
+        self.user_resync = false;
+        self.live = None;
+        self.live_announced = false;
+        self.last_refresh_at = None;
         self.paste = None;
         self.last_search = None;
         self.list.forget();
@@ -341,7 +368,7 @@ impl App {
         {
             let (appended, failed, cancelled) = job.counts();
             self.paste = None;
-            self.refresh_wanted = true;
+            self.refresh_wanted = !self.is_following();
             let kind = if failed > 0 {
                 StatusKind::Warning
             } else {
@@ -363,8 +390,30 @@ impl App {
             }
         }
 
+        self.auto_refresh();
         self.drain_log();
         self.poll_export();
+    }
+
+    /// Without live updates, fetches the list every few seconds when the settings ask.
+    fn auto_refresh(&mut self) {
+        let Some(period) = self.settings.auto_refresh.period() else {
+            return;
+        };
+        if self.client.is_none() || self.server_kind.is_none() || self.is_following() {
+            return;
+        }
+        let now = Instant::now();
+        let since = self.last_refresh_at.map(|at| now.duration_since(at));
+        if since.is_none_or(|since| since >= period) {
+            if !self.pending.values().any(|c| *c == Some(Command::Show)) {
+                self.send(Command::Show);
+            }
+            self.last_refresh_at = Some(now);
+            self.ctx.request_repaint_after(period);
+        } else if let Some(since) = since {
+            self.ctx.request_repaint_after(period.saturating_sub(since));
+        }
     }
 
     fn drain_log(&mut self) {
@@ -416,12 +465,39 @@ impl App {
             ClientEvent::List { id, items } => {
                 self.pending.remove(&id);
                 let len = items.len();
-                self.list.set_items(items);
+                // A live list is current already; a `mostrar` reply may be older or newer
+                // than the updates applied to it, so it must not replace it.
+                if self.live != Some(LiveState::Live) {
+                    self.list.set_items(items);
+                    self.last_refresh_at = Some(Instant::now());
+                }
                 if self.user_refresh == Some(id) {
                     self.user_refresh = None;
                     self.set_status(StatusKind::Success, language.list_refreshed(len));
                 }
             }
+            ClientEvent::Snapshot { items, .. } => {
+                let len = items.len();
+                self.list.set_items(items);
+                self.last_refresh_at = Some(Instant::now());
+                if std::mem::take(&mut self.user_resync) {
+                    self.set_status(StatusKind::Success, language.list_refreshed(len));
+                }
+            }
+            ClientEvent::Update { version, effect } => {
+                if let Err(error) = self.list.apply(effect) {
+                    self.console.note(
+                        Level::WARN,
+                        &format!(
+                            "update {version} does not fit the list shown ({error}); resyncing"
+                        ),
+                    );
+                    if let Some(client) = &self.client {
+                        client.handle.resync();
+                    }
+                }
+            }
+            ClientEvent::Live(state) => self.on_live(state),
             ClientEvent::Server(kind) => self.server_kind = Some(kind),
             ClientEvent::Connection(state) => self.on_connection(state),
             ClientEvent::Debug(line) => {
@@ -456,6 +532,23 @@ impl App {
         }
     }
 
+    fn on_live(&mut self, state: LiveState) {
+        let was_following = self.is_following();
+        if was_following && !state.is_following() {
+            // Updates stopped: catch up by asking, as the seed does.
+            self.refresh_wanted = true;
+        }
+        if let LiveState::Unavailable(why @ NotLive::Silent { .. }) = &state {
+            let text = self.language().live_unavailable(why);
+            self.set_status(StatusKind::Warning, text);
+        }
+        if state == LiveState::Live && !std::mem::replace(&mut self.live_announced, true) {
+            let text = self.language().texts().live_on_tip;
+            self.set_status(StatusKind::Info, text);
+        }
+        self.live = Some(state);
+    }
+
     fn on_reply(&mut self, reply: Reply) {
         let language = self.language();
         self.round_trip = Some(reply.round_trip);
@@ -486,7 +579,8 @@ impl App {
                 self.set_status(StatusKind::Info, text);
             }
             Some(command) => {
-                if command.is_change() {
+                // Live, the change comes back as an update; otherwise fetch the list.
+                if command.is_change() && !self.is_following() {
                     self.refresh_wanted = true;
                 }
                 if !in_paste {
@@ -656,7 +750,15 @@ impl App {
                 }
             }
             ActionIntent::Refresh => {
-                self.user_refresh = self.send(Command::Show);
+                if let Some(client) = &self.client
+                    && self.is_following()
+                {
+                    // A versioned snapshot, so that updates keep applying on top of it.
+                    client.handle.resync();
+                    self.user_resync = true;
+                } else {
+                    self.user_refresh = self.send(Command::Show);
+                }
             }
             ActionIntent::OpenPaste => {
                 if self.client.is_some() && self.paste_text.is_none() {
@@ -790,6 +892,7 @@ impl App {
             let view = BarView {
                 link: self.link,
                 server: self.server_kind.as_ref(),
+                live: self.live.as_ref(),
                 round_trip: self.round_trip,
                 local_endpoint: local_endpoint.as_deref(),
                 data_dir: self.local_data_dir.as_deref(),
@@ -940,6 +1043,15 @@ impl App {
                         .labelled_by(label.id);
                 });
                 ui.label(egui::RichText::new(t.applies_next_connect).small().weak());
+                ui.separator();
+                ui.label(t.auto_refresh).on_hover_text(t.auto_refresh_tip);
+                for choice in AutoRefresh::ALL {
+                    let name = match choice.period() {
+                        None => t.auto_refresh_off.to_owned(),
+                        Some(period) => language.auto_refresh_every(period.as_secs()),
+                    };
+                    ui.radio_value(&mut self.settings.auto_refresh, choice, name);
+                }
             });
             ui.menu_button(t.menu_help, |ui| {
                 if ui.button(format!("{} (F1)", t.shortcuts)).clicked() {

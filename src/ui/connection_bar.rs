@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::net::client::ConnectionState;
+use crate::net::client::{ConnectionState, LiveState};
 use crate::net::protocol::ServerKind;
 use crate::ui::embedded::binds_every_interface;
 use crate::ui::i18n::Language;
@@ -37,6 +37,8 @@ pub struct BarView<'a> {
     pub link: Link,
     /// The server kind, once known.
     pub server: Option<&'a ServerKind>,
+    /// Whether the list follows the server live, once the engine said.
+    pub live: Option<&'a LiveState>,
     /// The last reply's round trip.
     pub round_trip: Option<Duration>,
     /// The embedded server's address, when it runs.
@@ -149,6 +151,11 @@ pub fn connection_bar_ui(
                 ServerKind::Seed => t.server_seed,
             };
             ui.label(egui::RichText::new(format!("· {name}")).weak());
+            if let Some(live) = view.live {
+                let (text, tip) = live_label(kind, live, language);
+                ui.label(egui::RichText::new(format!("· {text}")).weak())
+                    .on_hover_text(tip);
+            }
         }
         if let Some(rtt) = view.round_trip {
             ui.label(egui::RichText::new(language.round_trip(rtt)).weak())
@@ -195,6 +202,23 @@ pub fn connection_bar_ui(
         }
     });
     intent
+}
+
+/// The live-update mode beside the server kind, and its tooltip: "live", "syncing…", or
+/// "seed mode" / "no live updates" with why and what the app does instead.
+pub fn live_label(server: &ServerKind, live: &LiveState, language: Language) -> (String, String) {
+    let t = language.texts();
+    match live {
+        LiveState::Live => (t.live_on.to_owned(), t.live_on_tip.to_owned()),
+        LiveState::Resyncing => (t.live_syncing.to_owned(), t.live_syncing_tip.to_owned()),
+        LiveState::Unavailable(why) => {
+            let text = match server {
+                ServerKind::Seed => t.seed_mode,
+                ServerKind::Zlist { .. } => t.live_off,
+            };
+            (text.to_owned(), language.live_unavailable(why))
+        }
+    }
 }
 
 /// A filled circle in the state's colour, with the state as its tooltip.

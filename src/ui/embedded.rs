@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use crate::net::access::{AccessPolicy, Token};
 use crate::net::endpoint::{self, Role};
 use crate::net::list::RemoteList;
-use crate::net::server::{Server, ServerConfig};
+use crate::net::server::{Publish, Server, ServerConfig};
 use crate::net::store::Storage;
 use crate::ui::settings::LocalServerSettings;
 
@@ -34,8 +34,8 @@ impl LocalServer {
         self.token = token;
     }
 
-    /// Starts a server with these options, keeping the list in [`default_data_dir`] when
-    /// `settings.persist` is set; returns the endpoint a client on this machine connects
+    /// Starts a server (publishing live updates one port up) with these options, keeping
+    /// the list in [`default_data_dir`] when `settings.persist` is set; returns the endpoint a client on this machine connects
     /// to (the real port when port 0 was asked for). The error is ready to show.
     pub fn start(&mut self, settings: &LocalServerSettings) -> Result<String, String> {
         self.start_in(settings, default_data_dir())
@@ -58,6 +58,9 @@ impl LocalServer {
             access: AccessPolicy::for_bind(&bind, self.token.clone(), Vec::new(), false),
             bind,
             storage,
+            // Live updates one port up (or on a free port when the bind port is 0), so
+            // that windows on one server show each other's changes.
+            publish: Publish::NextPort,
             ..ServerConfig::default()
         };
         let server =

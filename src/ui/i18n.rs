@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::net::client::{ConnectionState, RequestFailure};
+use crate::net::client::{ConnectionState, NotLive, RequestFailure};
 
 /// A language the UI speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -134,6 +134,50 @@ impl Language {
             (Self::En, RequestFailure::Stopped) => {
                 format!("“{request}”: the client was stopped before the reply came.")
             }
+        }
+    }
+
+    /// Why the list is not live, and what the app does instead (a tooltip).
+    pub fn live_unavailable(self, why: &NotLive) -> String {
+        let fallback = match self {
+            Self::PtBr => {
+                "A lista é pedida de novo depois de cada mudança sua (e, se escolhido em \
+                 Exibir, de tempos em tempos)."
+            }
+            Self::En => {
+                "The list is fetched again after each of your changes (and every few seconds \
+                 if chosen under View)."
+            }
+        };
+        let why = match (self, why) {
+            (Self::PtBr, NotLive::NotPublished) => {
+                "Este servidor não publica as mudanças (o servidor seed da aula, ou \
+                 zlist server --publish off)."
+                    .to_owned()
+            }
+            (Self::En, NotLive::NotPublished) => "This server does not publish its changes \
+                                                  (the classroom's seed server, or zlist \
+                                                  server --publish off)."
+                .to_owned(),
+            (Self::PtBr, NotLive::Silent { endpoint, .. }) => format!(
+                "Nada chega de {endpoint}: a porta de publicação parece bloqueada (firewall, \
+                 ou o security group da EC2 só abre a porta de pedidos; abra também esta)."
+            ),
+            (Self::En, NotLive::Silent { endpoint, .. }) => format!(
+                "Nothing arrives from {endpoint}: the publish port seems blocked (a firewall, \
+                 or the EC2 security group opens only the request port; open this one too)."
+            ),
+            (Self::PtBr, other) => format!("Sem atualizações ao vivo: {other}."),
+            (Self::En, other) => format!("No live updates: {other}."),
+        };
+        format!("{why} {fallback}")
+    }
+
+    /// An automatic refresh period, for the View menu.
+    pub fn auto_refresh_every(self, secs: u64) -> String {
+        match self {
+            Self::PtBr => format!("A cada {secs} s"),
+            Self::En => format!("Every {secs} s"),
         }
     }
 
@@ -444,6 +488,24 @@ pub struct Texts {
     pub server_seed: &'static str,
     /// Round-trip tooltip.
     pub round_trip_tip: &'static str,
+    /// The list follows the server live.
+    pub live_on: &'static str,
+    /// Its tooltip.
+    pub live_on_tip: &'static str,
+    /// The live list is fetching a fresh snapshot.
+    pub live_syncing: &'static str,
+    /// Its tooltip.
+    pub live_syncing_tip: &'static str,
+    /// A seed server: no live updates, the list is fetched after each change.
+    pub seed_mode: &'static str,
+    /// A zlist server without (reachable) live updates.
+    pub live_off: &'static str,
+    /// Automatic refresh setting (without live updates).
+    pub auto_refresh: &'static str,
+    /// Its tooltip.
+    pub auto_refresh_tip: &'static str,
+    /// Automatic refresh off.
+    pub auto_refresh_off: &'static str,
 
     /// The embedded server switch.
     pub local_server: &'static str,
@@ -642,6 +704,20 @@ pub static PT_BR: Texts = Texts {
     server_zlist: "servidor zlist",
     server_seed: "servidor da aula (só o protocolo seed)",
     round_trip_tip: "Tempo de ida e volta da última resposta",
+    live_on: "ao vivo",
+    live_on_tip: "Ao vivo: as mudanças de todos os clientes aparecem aqui sozinhas \
+                  (atualizações publicadas pelo servidor, PUB/SUB); a lista não é pedida de \
+                  novo depois de cada mudança.",
+    live_syncing: "sincronizando…",
+    live_syncing_tip: "Buscando a lista com sua versão; as mudanças que chegarem enquanto \
+                       isso são aplicadas por cima.",
+    seed_mode: "modo seed",
+    live_off: "sem ao vivo",
+    auto_refresh: "Atualização automática sem ao vivo",
+    auto_refresh_tip: "Sem atualizações ao vivo (servidor seed, ou porta de publicação \
+                       bloqueada), pede a lista de tempos em tempos para ver as mudanças dos \
+                       outros.",
+    auto_refresh_off: "Desligada",
 
     local_server: "Servidor local",
     local_server_tip: "Liga um servidor zlist dentro deste app e conecta a ele: a demonstração numa máquina só",
@@ -785,6 +861,18 @@ pub static EN: Texts = Texts {
     server_zlist: "zlist server",
     server_seed: "classroom server (seed protocol only)",
     round_trip_tip: "Round-trip time of the last reply",
+    live_on: "live",
+    live_on_tip: "Live: every client's changes appear here by themselves (updates the server \
+                  publishes, PUB/SUB); the list is not fetched again after each change.",
+    live_syncing: "syncing…",
+    live_syncing_tip: "Fetching the list with its version; changes that arrive meanwhile are \
+                       applied on top.",
+    seed_mode: "seed mode",
+    live_off: "no live updates",
+    auto_refresh: "Automatic refresh without live updates",
+    auto_refresh_tip: "Without live updates (a seed server, or a blocked publish port), fetch \
+                       the list every few seconds to see other clients' changes.",
+    auto_refresh_off: "Off",
 
     local_server: "Local server",
     local_server_tip: "Start a zlist server inside this app and connect to it: the single-machine demo",

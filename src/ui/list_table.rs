@@ -6,6 +6,7 @@ use std::collections::HashSet;
 
 use egui_extras::{Column, TableBuilder};
 
+use crate::net::list::{Effect, EffectError, RemoteList};
 use crate::ui::i18n::Language;
 
 /// Characters of a value laid out in a cell; longer values are cut (the tooltip shows more).
@@ -58,6 +59,74 @@ impl ListView {
         if self.selected.is_some_and(|i| i >= self.items().len()) {
             self.selected = None;
         }
+    }
+
+    /// Applies one live update to the list. Filter matches, search highlights and the
+    /// selection follow the rows they were on; an append, insert or remove touches only
+    /// the indices after it (never the whole list's text), a sort or clear recomputes them.
+    /// An update that does not fit changes nothing.
+    pub fn apply(&mut self, effect: Effect) -> Result<(), EffectError> {
+        let items = self.items.take().unwrap_or_default();
+        let len = items.len();
+        let mut list = RemoteList::from_items(items);
+        let applied = list.apply(effect.clone());
+        self.items = Some(list.into_items());
+        applied?;
+        let needle = self.filter.trim().to_lowercase();
+        let search = self.search.as_deref().map(str::trim);
+        match effect {
+            Effect::Append(x) => {
+                if let Some(visible) = &mut self.visible
+                    && contains_ignoring_case(&x, &needle)
+                {
+                    visible.push(len);
+                }
+                if search == Some(x.as_str()) {
+                    self.highlighted.insert(len);
+                }
+            }
+            Effect::Insert(index, x) => {
+                let shift = |i: usize| if i >= index { i + 1 } else { i };
+                if let Some(visible) = &mut self.visible {
+                    for i in visible.iter_mut() {
+                        *i = shift(*i);
+                    }
+                    if contains_ignoring_case(&x, &needle) {
+                        let at = visible.partition_point(|&i| i < index);
+                        visible.insert(at, index);
+                    }
+                }
+                if !self.highlighted.is_empty() {
+                    self.highlighted = self.highlighted.iter().map(|&i| shift(i)).collect();
+                }
+                if search == Some(x.as_str()) {
+                    self.highlighted.insert(index);
+                }
+                self.selected = self.selected.map(shift);
+            }
+            Effect::RemoveAt(index) => {
+                let shift = |i: usize| {
+                    if i > index {
+                        Some(i - 1)
+                    } else {
+                        (i < index).then_some(i)
+                    }
+                };
+                if let Some(visible) = &mut self.visible {
+                    *visible = visible.iter().filter_map(|&i| shift(i)).collect();
+                }
+                if !self.highlighted.is_empty() {
+                    self.highlighted = self.highlighted.iter().filter_map(|&i| shift(i)).collect();
+                }
+                self.selected = self.selected.and_then(shift);
+            }
+            Effect::SortAscending | Effect::SortDescending | Effect::Clear => {
+                self.recompute_filter();
+                self.recompute_highlights(false);
+                self.selected = None;
+            }
+        }
+        Ok(())
     }
 
     /// Forgets the list (disconnected).
@@ -341,6 +410,56 @@ mod tests {
         view.select(Some(2));
         view.set_items(vec!["a".into()]);
         assert_eq!(view.selected(), None);
+    }
+
+    /// The view after `effect`, compared with a view built from scratch on the same list.
+    fn check_against_fresh(view: &ListView) {
+        let mut fresh = ListView::default();
+        fresh.set_filter(&view.filter);
+        fresh.set_items(view.items().to_vec());
+        if let Some(search) = &view.search {
+            fresh.highlight(search);
+        }
+        assert_eq!(view.visible, fresh.visible, "filter indices");
+        assert_eq!(view.highlighted, fresh.highlighted, "highlights");
+    }
+
+    #[test]
+    fn live_updates_keep_filter_highlights_and_selection_on_their_rows() {
+        let mut view = view(&["apple", "b", "apple pie", "c"]);
+        view.set_filter("APPLE");
+        view.highlight("b");
+        view.select(Some(3));
+        let steps = [
+            (Effect::Append("apple".into()), Some(3)),
+            (Effect::Insert(0, "b".into()), Some(4)),
+            (Effect::Insert(2, "pineapple".into()), Some(5)),
+            (Effect::RemoveAt(1), Some(4)),
+            (Effect::RemoveAt(4), None),
+            (Effect::Append("b".into()), None),
+            (Effect::SortDescending, None),
+            (Effect::Insert(6, "x".into()), None),
+        ];
+        for (effect, selected) in steps {
+            view.apply(effect.clone()).unwrap();
+            check_against_fresh(&view);
+            assert_eq!(view.selected(), selected, "after {effect:?}");
+        }
+        assert_eq!(
+            view.items(),
+            ["pineapple", "b", "b", "b", "apple pie", "apple", "x"]
+        );
+        view.apply(Effect::Clear).unwrap();
+        check_against_fresh(&view);
+        assert_eq!(view.visible_len(), 0);
+    }
+
+    #[test]
+    fn an_update_that_does_not_fit_changes_nothing() {
+        let mut view = view(&["a"]);
+        assert!(view.apply(Effect::RemoveAt(1)).is_err());
+        assert!(view.apply(Effect::Insert(2, "x".into())).is_err());
+        assert_eq!(view.items(), ["a"]);
     }
 
     #[test]

@@ -95,6 +95,37 @@ impl ConsoleLevel {
     }
 }
 
+/// How often the list is fetched when it is not followed live (a seed server, or a
+/// blocked publish port).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum AutoRefresh {
+    /// Only after each of this app's changes.
+    #[default]
+    Off,
+    /// Every 2 seconds.
+    Every2s,
+    /// Every 5 seconds.
+    Every5s,
+    /// Every 10 seconds.
+    Every10s,
+}
+
+impl AutoRefresh {
+    /// Every choice, in menu order.
+    pub const ALL: [Self; 4] = [Self::Off, Self::Every2s, Self::Every5s, Self::Every10s];
+
+    /// The period, when on.
+    pub fn period(self) -> Option<std::time::Duration> {
+        let secs = match self {
+            Self::Off => return None,
+            Self::Every2s => 2,
+            Self::Every5s => 5,
+            Self::Every10s => 10,
+        };
+        Some(std::time::Duration::from_secs(secs))
+    }
+}
+
 /// The embedded ("local") server's options.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -142,6 +173,8 @@ pub struct Settings {
     pub theme: ThemeChoice,
     /// The UI language; `None` follows the OS locale.
     pub language: Option<Language>,
+    /// How often to fetch the list when it is not followed live.
+    pub auto_refresh: AutoRefresh,
 }
 
 impl Default for Settings {
@@ -158,6 +191,7 @@ impl Default for Settings {
             console_auto_scroll: true,
             theme: ThemeChoice::default(),
             language: None,
+            auto_refresh: AutoRefresh::default(),
         }
     }
 }

@@ -41,6 +41,7 @@ fn client(endpoint: &str, token: Option<&str>) -> (ClientHandle, Receiver<Client
             timeout: Duration::from_millis(400),
             tries: 2,
             token: token.and_then(Token::new),
+            live: false,
         },
         Box::new(|| {}),
     )

@@ -15,7 +15,7 @@ fn no_progress() -> impl FnMut(&str) {
 }
 
 #[test]
-fn roundtrip_measures_zlist_and_both_echo_servers_with_sane_numbers() {
+fn roundtrip_measures_zlist_and_every_reference_server_with_sane_numbers() {
     let config = RoundTripConfig {
         clients: vec![1, 2],
         run_time: Duration::from_millis(200),
@@ -25,10 +25,15 @@ fn roundtrip_measures_zlist_and_both_echo_servers_with_sane_numbers() {
     let report = roundtrip::run(&config, &mut no_progress()).unwrap();
     assert_eq!(report.results.len(), 2);
     for result in &report.results {
-        let all = [&result.floor, &result.router, &result.server];
+        let all = result.all();
         assert_eq!(
             all.map(|s| s.subject),
-            [Subject::RepEcho, Subject::RouterEcho, Subject::ListServer]
+            [
+                Subject::RepEcho,
+                Subject::RouterEcho,
+                Subject::RouterList,
+                Subject::ListServer
+            ]
         );
         for stats in all {
             assert_eq!(stats.clients, result.clients);
@@ -51,7 +56,9 @@ fn roundtrip_measures_zlist_and_both_echo_servers_with_sane_numbers() {
         }
         // The echo servers send the request back; zlist's replies are longer.
         assert_eq!(result.floor.request_bytes, result.floor.reply_bytes);
+        assert_eq!(result.router.request_bytes, result.router.reply_bytes);
         assert!(result.server.mean_reply_bytes() > result.server.mean_request_bytes());
+        assert!(result.router_list.mean_reply_bytes() > result.router_list.mean_request_bytes());
         let ratio = result.ratio();
         assert!(ratio.is_finite() && ratio > 0.0, "{ratio}");
         let (lo, hi) = result.ratio_range();
@@ -168,28 +175,34 @@ fn large_times_every_operation_and_reports_the_reply_size() {
 }
 
 #[test]
-fn zlist_bench_prints_both_tables() {
-    let output = Command::new(env!("CARGO_BIN_EXE_zlist"))
-        .args([
-            "bench",
-            "--clients",
-            "1",
-            "--seconds",
-            "0.1",
-            "--rounds",
-            "1",
-            "--sizes",
-            "100",
-            "--repeats",
-            "1",
-        ])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stdout}\n{stderr}");
-    for expected in ["libzmq", "vs floor", "Target:", "N = 100", "mostrar"] {
-        assert!(stdout.contains(expected), "{expected:?} missing:\n{stdout}");
+fn zlist_bench_prints_the_roundtrip_and_large_list_tables() {
+    let tiny = [
+        "--clients",
+        "1",
+        "--seconds",
+        "0.1",
+        "--rounds",
+        "1",
+        "--sizes",
+        "100",
+        "--repeats",
+        "1",
+    ];
+    for (part, expected) in [
+        ("roundtrip", ["libzmq", "vs floor", "Target:"]),
+        ("large", ["libzmq", "N = 100", "mostrar"]),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_zlist"))
+            .args(["bench", "--only", part])
+            .args(tiny)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{stdout}\n{stderr}");
+        for text in expected {
+            assert!(stdout.contains(text), "{text:?} missing:\n{stdout}");
+        }
     }
 }
 

@@ -736,7 +736,18 @@ fn an_in_process_server_reports_a_directory_in_use() {
 #[test]
 #[ignore = "a benchmark: run it with --release -- --ignored durability_bench --nocapture"]
 fn durability_bench() {
-    let config = zlist::bench::durability::DurabilityConfig::default();
+    // ZLIST_BENCH_ROUNDS, ZLIST_BENCH_SECONDS, ZLIST_BENCH_CLIENTS override the defaults.
+    let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<f64>().ok());
+    let mut config = zlist::bench::durability::DurabilityConfig::default();
+    if let Some(rounds) = env("ZLIST_BENCH_ROUNDS") {
+        config.rounds = rounds as usize;
+    }
+    if let Some(seconds) = env("ZLIST_BENCH_SECONDS") {
+        config.run_time = Duration::from_secs_f64(seconds);
+    }
+    if let Some(clients) = env("ZLIST_BENCH_CLIENTS") {
+        config.clients = clients as usize;
+    }
     let report = zlist::bench::durability::run(&config).unwrap();
     println!("{report}");
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
-use zlist::net::client::ConnectionState;
+use zlist::net::client::{ConnectionState, LiveState};
 use zlist::net::protocol::ServerKind;
 use zlist::ui::App;
 use zlist::ui::connection_bar::Link;
@@ -64,6 +64,31 @@ fn settle(harness: &mut Harness<'_, App>) {
     // A change's refresh is sent in the frame after its reply: make sure it came back.
     harness.step();
     wait_for(harness, "the refresh", |app| app.pending_requests() == 0);
+    // Live, a change comes back as an update on another socket, a moment after its reply
+    // (or, right after connecting, with the first snapshot).
+    wait_for(harness, "the live state", |app| {
+        app.live_state() != Some(&LiveState::Resyncing)
+    });
+    if harness.state().live_state() == Some(&LiveState::Live) {
+        let endpoint = harness
+            .state()
+            .local_endpoint()
+            .unwrap_or_else(|| harness.state().settings().endpoint.clone());
+        let expected = server_list(&endpoint);
+        wait_for(harness, "the server's list", |app| {
+            app.list_items() == expected
+        });
+    }
+}
+
+/// The server's list, asked the seed's way on a socket of its own.
+fn server_list(endpoint: &str) -> Vec<String> {
+    let endpoint = zlist::net::endpoint::normalize(endpoint, zlist::net::endpoint::Role::Connect)
+        .expect("a valid endpoint");
+    let context = zmq::Context::new();
+    let socket = crate::support::req_socket(&context, &endpoint);
+    zlist::net::repr::parse_list_repr(&crate::support::request(&socket, "mostrar"))
+        .expect("mostrar parses")
 }
 
 /// Clicks a button; two frames let what it opens (a modal, a popup) appear.
@@ -564,6 +589,14 @@ fn gui_every_seed_operation_works_against_the_seeds_python_server() {
             .query_by_label_contains("classroom server")
             .is_some()
     );
+    wait_for(&mut harness, "the seed mode verdict", |app| {
+        matches!(app.live_state(), Some(LiveState::Unavailable(_)))
+    });
+    harness.step();
+    assert!(
+        harness.query_by_label("· seed mode").is_some(),
+        "the bar says seed mode"
+    );
 
     append_typed(&mut harness, &["3", "5", "7"]);
     set_field(&mut harness, "Value", "4");
@@ -734,4 +767,125 @@ fn gui_explains_a_refused_token_in_words_and_connects_with_the_right_one() {
         app.has_list() && app.link() == Link::Engine(ConnectionState::Connected)
     });
     harness.run_ok();
+}
+
+/// How many times the app's engine sent `mostrar`, from its debug trail.
+fn mostrar_sent(harness: &mut Harness<'_, App>) -> usize {
+    harness
+        .state_mut()
+        .console_text()
+        .matches("Enviando comando ao servidor: mostrar")
+        .count()
+}
+
+/// Steps two apps together until `done` holds for `watched`'s side.
+fn wait_both(
+    watched: &mut Harness<'_, App>,
+    other: &mut Harness<'_, App>,
+    what: &str,
+    done: impl Fn(&App) -> bool,
+) {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        other.step();
+        watched.step();
+        if done(watched.state()) {
+            return;
+        }
+        if Instant::now() > deadline {
+            let items = watched.state().list_items().to_vec();
+            let console = watched.state_mut().console_text();
+            panic!("timed out waiting for {what}; list {items:?}\nconsole:\n{console}");
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+#[test]
+fn gui_two_windows_on_one_server_show_each_others_changes_live() {
+    let mut a = gui(test_settings());
+    start_local_server(&mut a);
+    let endpoint = a.state().local_endpoint().expect("the local server runs");
+    let mut settings = test_settings();
+    settings.endpoint = endpoint;
+    let mut b = gui(settings);
+    click_button(&mut b, "Connect");
+    wait_both(&mut b, &mut a, "B live", |app| {
+        app.live_state() == Some(&LiveState::Live) && app.has_list()
+    });
+    wait_for(&mut a, "A live", |app| {
+        app.live_state() == Some(&LiveState::Live)
+    });
+    let b_asked = mostrar_sent(&mut b);
+    let a_asked = mostrar_sent(&mut a);
+    assert!(b.query_by_label("· live").is_some(), "the bar says live");
+
+    // A appends: B's table shows it, and B asks for nothing.
+    set_field(&mut a, "Value", "from A");
+    a.key_press(egui::Key::Enter);
+    a.step();
+    wait_both(&mut b, &mut a, "A's append in B's table", |app| {
+        app.list_items() == ["from A"]
+    });
+    assert!(b.query_by_label("from A").is_some(), "B shows the row");
+    assert_eq!(b.state().pending_requests(), 0, "B sent nothing");
+
+    // And the other way round, with the table filtered in A.
+    set_field(&mut a, "Filter (this view only)", "from");
+    set_field(&mut b, "Value", "from B");
+    b.key_press(egui::Key::Enter);
+    b.step();
+    wait_both(&mut a, &mut b, "B's append in A's table", |app| {
+        app.list_items() == ["from A", "from B"]
+    });
+    set_field(&mut b, "Value", "x");
+    click_button(&mut b, "Sort descending");
+    wait_both(&mut a, &mut b, "B's sort in A's table", |app| {
+        app.list_items() == ["from B", "from A"]
+    });
+    assert!(a.query_by_label("from B").is_some());
+
+    // Own changes came back as updates too: neither side fetched the list again.
+    assert_eq!(mostrar_sent(&mut b), b_asked, "B never refreshed");
+    assert_eq!(mostrar_sent(&mut a), a_asked, "A never refreshed");
+    assert_eq!(
+        server_list(a.state().local_endpoint().as_deref().unwrap_or_default()),
+        ["from B", "from A"]
+    );
+}
+
+#[test]
+fn gui_without_live_updates_says_so_and_refreshes_after_changes_and_periodically() {
+    let server = zlist::net::server::Server::start(
+        zlist::net::server::ServerConfig {
+            bind: "tcp://127.0.0.1:0".to_owned(),
+            ..Default::default()
+        },
+        zlist::net::list::RemoteList::default(),
+    )
+    .expect("a server without a publisher");
+    let mut settings = test_settings();
+    settings.endpoint = server.endpoint().to_owned();
+    settings.auto_refresh = zlist::ui::settings::AutoRefresh::Every2s;
+    let mut harness = gui(settings);
+    click_button(&mut harness, "Connect");
+    wait_for(&mut harness, "the list without live updates", |app| {
+        app.has_list() && matches!(app.live_state(), Some(LiveState::Unavailable(_)))
+    });
+    harness.step();
+    assert!(
+        harness.query_by_label("· no live updates").is_some(),
+        "the bar says there are no live updates"
+    );
+
+    // Its own change is followed by a mostrar, as before.
+    append_typed(&mut harness, &["mine"]);
+
+    // Another client's change shows by the periodic refresh (every 2 s).
+    let context = zmq::Context::new();
+    let other = crate::support::req_socket(&context, server.endpoint());
+    crate::support::request(&other, "append theirs");
+    wait_for(&mut harness, "the periodic refresh", |app| {
+        app.list_items() == ["mine", "theirs"]
+    });
 }

@@ -1,11 +1,12 @@
 //! Integration tests: real servers on `tcp://127.0.0.1:0`, real clients, the real binary.
 
-mod bench;
 mod access;
+mod bench;
 mod cli_client;
 mod cli_server;
 mod client;
 mod durability;
 mod gui;
+mod live;
 mod server;
 mod support;

@@ -7,12 +7,16 @@
 //! applied twice: a zlist server gets them tagged (`zlist.req CLIENT:SEQ COMMAND`), and a
 //! seed server never gets a change resent (the user decides). See `docs/protocol.md`.
 
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::net::access::Token;
 use crate::net::endpoint::{self, EndpointError, Role};
+use crate::net::list::Effect;
+use crate::net::live::Epoch;
 use crate::net::protocol::{self, Command, ServerKind};
 
 mod worker;
@@ -44,6 +48,11 @@ pub struct ClientOptions {
     /// The server's access token, presented with ZeroMQ's PLAIN mechanism; `None` connects
     /// without one (the NULL mechanism, as the seed's client does).
     pub token: Option<Token>,
+    /// Follow the list live: ask which server this is as soon as the worker starts, and
+    /// when it publishes updates, subscribe and report [`ClientEvent::Snapshot`],
+    /// [`ClientEvent::Update`] and [`ClientEvent::Live`]. Off by default: a one-shot
+    /// client (`zlist send`) needs none of it.
+    pub live: bool,
 }
 
 impl Default for ClientOptions {
@@ -53,6 +62,7 @@ impl Default for ClientOptions {
             timeout: DEFAULT_TIMEOUT,
             tries: DEFAULT_TRIES,
             token: None,
+            live: false,
         }
     }
 }
@@ -69,6 +79,9 @@ pub enum ClientError {
     /// The operating system refused to start the worker thread.
     #[error("cannot start the client thread: {0}")]
     Thread(#[source] std::io::Error),
+    /// libzmq could not create the worker's wake-up sockets (too many open files?).
+    #[error("cannot create the client's sockets: {0}")]
+    Socket(#[source] zmq::Error),
 }
 
 /// A request's number, unique within one [`ClientHandle`], increasing in queue order.
@@ -110,6 +123,88 @@ pub enum ClientEvent {
     Connection(ConnectionState),
     /// One line of the debug trail, like the seed's `[DEBUG]` lines.
     Debug(DebugLine),
+    /// Live updates (with [`ClientOptions::live`]): the whole list, at a version of a
+    /// server run. It replaces the list; the [`ClientEvent::Update`]s that follow apply
+    /// to it, one version at a time, with none missed or repeated, until the next
+    /// `Snapshot`.
+    Snapshot {
+        /// The server run.
+        epoch: Epoch,
+        /// How many changes that run had applied.
+        version: u64,
+        /// The elements.
+        items: Vec<String>,
+    },
+    /// Live updates: the next change to the list, made by any client. Always the version
+    /// after the last `Snapshot` or `Update`, and always fits the list.
+    Update {
+        /// Its version: the previous one plus 1.
+        version: u64,
+        /// What it does to the list ([`crate::net::list::RemoteList::apply`]).
+        effect: Effect,
+    },
+    /// Live updates: whether the list is being followed live (reported when it changes).
+    Live(LiveState),
+}
+
+/// Whether the list is followed live (see `docs/protocol.md`, "Live updates").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LiveState {
+    /// Subscribed and current: every change, this client's own included, arrives as a
+    /// [`ClientEvent::Update`]; no need to ask for the list.
+    Live,
+    /// Subscribed, and fetching a fresh snapshot (first sync, a lost update, a restarted
+    /// server); updates are held until it comes.
+    Resyncing,
+    /// No live updates: the driver refreshes by asking (`mostrar`), as with the seed.
+    Unavailable(NotLive),
+}
+
+/// Why the list is not followed live.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotLive {
+    /// The server announces no publisher: the seed's server, or a zlist server with
+    /// `--publish off`.
+    #[error(
+        "the server does not publish live updates (the seed's server, or zlist server \
+         --publish off): the list is refreshed by asking for it"
+    )]
+    NotPublished,
+    /// Nothing came from the publisher for a while: its port is probably not reachable.
+    #[error(
+        "nothing from the update publisher {endpoint} for {secs}: its port is probably not \
+         reachable (a firewall, or an EC2 security group that opens only the request port); \
+         the list is refreshed by asking for it until updates come",
+        secs = Secs(*after)
+    )]
+    Silent {
+        /// The publisher's address.
+        endpoint: String,
+        /// How long it was silent.
+        after: Duration,
+    },
+    /// The server announced its publisher in a form this client cannot use.
+    #[error("the server announced its update publisher as {0:?}, which this client cannot use")]
+    BadAnnouncement(String),
+    /// The subscription socket could not be set up.
+    #[error("cannot subscribe to {endpoint}: {reason}")]
+    Subscribe {
+        /// The publisher's address.
+        endpoint: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The snapshot could not be fetched or read; it is asked for again shortly.
+    #[error("the list's snapshot could not be fetched: {0}; trying again shortly")]
+    Snapshot(String),
+}
+
+impl LiveState {
+    /// Whether updates flow (or will once the snapshot comes): the driver need not ask
+    /// for the list after a change.
+    pub fn is_following(&self) -> bool {
+        matches!(self, Self::Live | Self::Resyncing)
+    }
 }
 
 /// A server's answer to one request.
@@ -272,7 +367,12 @@ pub(crate) struct Queued {
 pub(crate) enum Order {
     Request(Queued),
     CancelQueued,
+    /// Fetch a fresh snapshot (the driver's copy went wrong, or the user asked).
+    Resync,
 }
+
+/// Every worker gets its own wake-up address.
+static WAKE_SERIAL: AtomicU64 = AtomicU64::new(0);
 
 /// The driver's side of a running client worker. Dropping it stops the worker: a request
 /// in flight is abandoned (reported as [`RequestFailure::Stopped`]) and the thread is
@@ -280,8 +380,12 @@ pub(crate) enum Order {
 pub struct ClientHandle {
     endpoint: String,
     orders: Option<Sender<Order>>,
-    next_id: std::sync::atomic::AtomicU64,
+    next_id: AtomicU64,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// Wakes the idle worker at once after an order (it waits on its sockets, not on the
+    /// order channel). Declared before the context: dropped before it.
+    wake: Mutex<zmq::Socket>,
+    _context: zmq::Context,
 }
 
 impl std::fmt::Debug for ClientHandle {
@@ -307,23 +411,54 @@ pub fn spawn(
     }
     let (order_tx, order_rx) = crossbeam_channel::unbounded();
     let (event_tx, event_rx) = crossbeam_channel::unbounded();
+    let context = zmq::Context::new();
+    let (wake_tx, wake_rx) = wake_pair(&context).map_err(ClientError::Socket)?;
     let config = worker::Config {
         endpoint: endpoint.clone(),
         timeout: options.timeout,
         tries: options.tries,
         token: options.token,
+        live: options.live,
     };
+    let worker_context = context.clone();
     let thread = std::thread::Builder::new()
         .name("zlist-client".to_owned())
-        .spawn(move || worker::run(config, order_rx, worker::Events::new(event_tx, waker)))
+        .spawn(move || {
+            worker::run(
+                config,
+                worker_context,
+                wake_rx,
+                order_rx,
+                worker::Events::new(event_tx, waker),
+            );
+        })
         .map_err(ClientError::Thread)?;
     let handle = ClientHandle {
         endpoint,
         orders: Some(order_tx),
-        next_id: std::sync::atomic::AtomicU64::new(1),
+        next_id: AtomicU64::new(1),
         thread: Some(thread),
+        wake: Mutex::new(wake_tx),
+        _context: context,
     };
     Ok((handle, event_rx))
+}
+
+/// The handle's wake-up socket and the worker's end of it (inproc PUSH to PULL).
+fn wake_pair(context: &zmq::Context) -> Result<(zmq::Socket, zmq::Socket), zmq::Error> {
+    let address = format!(
+        "inproc://zlist-client-wake-{}",
+        WAKE_SERIAL.fetch_add(1, Ordering::Relaxed)
+    );
+    let rx = context.socket(zmq::PULL)?;
+    rx.set_linger(0)?;
+    rx.bind(&address)?;
+    let tx = context.socket(zmq::PUSH)?;
+    tx.set_linger(0)?;
+    // One pending wake-up is enough; more are dropped (EAGAIN) without blocking.
+    tx.set_sndhwm(16)?;
+    tx.connect(&address)?;
+    Ok((tx, rx))
 }
 
 impl ClientHandle {
@@ -347,6 +482,25 @@ impl ClientHandle {
             // The worker only stops when this handle drops, so the send cannot fail here.
             let _ = orders.send(Order::CancelQueued);
         }
+        self.wake();
+    }
+
+    /// Asks for a fresh snapshot of a live list (with [`ClientOptions::live`], when the
+    /// server publishes): a [`ClientEvent::Snapshot`] follows. Does nothing otherwise.
+    pub fn resync(&self) {
+        if let Some(orders) = &self.orders {
+            // The worker only stops when this handle drops, so the send cannot fail here.
+            let _ = orders.send(Order::Resync);
+        }
+        self.wake();
+    }
+
+    /// Wakes the worker if it is idle. A wake-up that cannot be queued is not needed:
+    /// one is pending already.
+    fn wake(&self) {
+        if let Ok(wake) = self.wake.lock() {
+            let _ = wake.send(&[][..], zmq::DONTWAIT);
+        }
     }
 
     /// The server's address, normalised (`tcp://HOST:PORT`).
@@ -355,14 +509,12 @@ impl ClientHandle {
     }
 
     fn queue(&self, text: String, command: Option<Command>) -> RequestId {
-        let id = RequestId(
-            self.next_id
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-        );
+        let id = RequestId(self.next_id.fetch_add(1, Ordering::Relaxed));
         if let Some(orders) = &self.orders {
             // The worker only stops when this handle drops, so the send cannot fail here.
             let _ = orders.send(Order::Request(Queued { id, text, command }));
         }
+        self.wake();
         id
     }
 }
@@ -371,6 +523,7 @@ impl Drop for ClientHandle {
     fn drop(&mut self) {
         // Closing the channel is the stop signal.
         self.orders = None;
+        self.wake();
         if let Some(thread) = self.thread.take()
             && thread.join().is_err()
         {

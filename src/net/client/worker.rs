@@ -1,27 +1,43 @@
-//! The worker thread: owns the REQ socket and its monitor and runs queued requests one at
-//! a time, Lazy Pirate style (poll with a timeout, then close, reopen and retry).
+//! The worker thread: owns the REQ socket and its monitor (and, for a live client, the SUB
+//! socket of the server's updates) and runs queued requests one at a time, Lazy Pirate
+//! style (poll with a timeout, then close, reopen and retry).
 //!
-//! The worker never blocks for long: when idle it waits on the order channel with a short
-//! timeout (to read monitor events in between); while a request is in flight it polls the
-//! REQ and monitor sockets in short slices and reads new orders between slices. Closing the
-//! order channel (dropping the handle) stops it within one slice.
+//! The worker never blocks for long: when idle it polls its wake-up socket (the handle
+//! pings it after every order), the monitor and the SUB socket in short slices; while a
+//! request is in flight it polls the REQ, monitor and SUB sockets in short slices and reads
+//! new orders between slices. So updates flow while a request waits for its reply. Closing
+//! the order channel (dropping the handle) stops it within one slice.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError};
+use crossbeam_channel::{Receiver, Sender, TryRecvError};
 
 use super::{
-    ClientEvent, ConnectionState, DebugLine, Order, Queued, Reply, RequestFailure, RequestId, Waker,
+    ClientEvent, ConnectionState, DebugLine, LiveState, NotLive, Order, Queued, Reply,
+    RequestFailure, RequestId, Waker,
 };
 use crate::net::access::{self, Token};
-use crate::net::endpoint;
+use crate::net::endpoint::{self, Role};
+use crate::net::live::{self, Step, Tracker};
 use crate::net::protocol::{self, Command, RequestError, ServerKind};
 use crate::net::repr;
 
 /// The longest the worker goes without looking at its orders and the monitor.
 const SLICE: Duration = Duration::from_millis(25);
+
+/// How long a live client waits before asking again after a failed snapshot.
+const SNAPSHOT_RETRY: Duration = Duration::from_secs(2);
+
+/// How long a live client waits before asking `zlist.hello` again when nobody answered.
+const HELLO_RETRY: Duration = Duration::from_secs(5);
+
+/// Most published messages read in one go (then orders and the REQ socket get a look).
+const LIVE_BATCH: usize = 10_000;
+
+/// Unreadable published messages are reported at most this often.
+const BAD_MESSAGE_REPORT: Duration = Duration::from_secs(5);
 
 /// Every socket instance gets its own monitor address.
 static MONITOR_SERIAL: AtomicU64 = AtomicU64::new(0);
@@ -32,6 +48,7 @@ pub(crate) struct Config {
     pub(crate) timeout: Duration,
     pub(crate) tries: u32,
     pub(crate) token: Option<Token>,
+    pub(crate) live: bool,
 }
 
 /// The event channel and the waker.
@@ -62,10 +79,17 @@ impl Events {
     }
 }
 
-/// Runs the worker until the order channel closes.
-pub(crate) fn run(config: Config, orders: Receiver<Order>, events: Events) {
+/// Runs the worker until the order channel closes. `wake` is the PULL end the handle
+/// pings after every order.
+pub(crate) fn run(
+    config: Config,
+    context: zmq::Context,
+    wake: zmq::Socket,
+    orders: Receiver<Order>,
+    events: Events,
+) {
     let mut worker = Worker {
-        context: zmq::Context::new(),
+        context,
         client_id: random_client_id(),
         seq: 0,
         socket: None,
@@ -75,7 +99,11 @@ pub(crate) fn run(config: Config, orders: Receiver<Order>, events: Events) {
         queue: VecDeque::new(),
         orders,
         events,
+        hello_due: config.live.then(Instant::now),
         config,
+        wake,
+        live: None,
+        live_state: None,
     };
     worker.events.emit(ClientEvent::Connection(worker.state));
     worker.events.debug(
@@ -88,6 +116,69 @@ pub(crate) fn run(config: Config, orders: Receiver<Order>, events: Events) {
     worker.reopen();
     worker.serve();
     worker.stop();
+}
+
+/// The subscription to a server's live updates.
+struct LiveLink {
+    sub: zmq::Socket,
+    /// The publisher's address.
+    endpoint: String,
+    tracker: Tracker,
+    /// Whether anything came since subscribing: the subscription is in place, so a
+    /// snapshot asked for now is followed by every later update.
+    heard: bool,
+    /// When the last message came (or the subscription was opened).
+    heard_at: Instant,
+    /// Nothing came for [`live::SILENCE_LIMIT`].
+    silent: bool,
+    /// The last snapshot failed, and why; no snapshot is asked for before `retry_at`.
+    failure: Option<NotLive>,
+    retry_at: Instant,
+    /// Unreadable messages not reported yet, and when the last report was.
+    bad_unreported: u64,
+    bad_reported_at: Option<Instant>,
+}
+
+impl LiveLink {
+    fn new(sub: zmq::Socket, endpoint: String) -> Self {
+        let now = Instant::now();
+        Self {
+            sub,
+            endpoint,
+            tracker: Tracker::default(),
+            heard: false,
+            heard_at: now,
+            silent: false,
+            failure: None,
+            retry_at: now,
+            bad_unreported: 0,
+            bad_reported_at: None,
+        }
+    }
+
+    /// What the driver is told about it.
+    fn state(&self) -> LiveState {
+        if self.silent {
+            LiveState::Unavailable(NotLive::Silent {
+                endpoint: self.endpoint.clone(),
+                after: live::SILENCE_LIMIT,
+            })
+        } else if let Some(failure) = &self.failure {
+            LiveState::Unavailable(failure.clone())
+        } else if self.tracker.is_waiting() {
+            LiveState::Resyncing
+        } else {
+            LiveState::Live
+        }
+    }
+}
+
+/// Whether the server is known, after asking if needed.
+enum Hello {
+    Known,
+    TimedOut,
+    Refused(Refusal),
+    Stop,
 }
 
 /// A REQ socket and the PAIR socket that reads its monitor.
@@ -139,25 +230,63 @@ struct Worker {
     orders: Receiver<Order>,
     events: Events,
     config: Config,
+    /// Pinged by the handle after every order.
+    wake: zmq::Socket,
+    /// A live client asks `zlist.hello` by itself at this time, if no request did.
+    hello_due: Option<Instant>,
+    /// The subscription to the server's updates (live clients of a publishing server).
+    live: Option<LiveLink>,
+    /// The live state last reported.
+    live_state: Option<LiveState>,
 }
 
 impl Worker {
-    /// The main loop: wait for orders, run requests in order.
+    /// The main loop: wait for orders, run requests in order; between requests, fetch a
+    /// snapshot when the live list needs one.
     fn serve(&mut self) {
         loop {
-            if let Some(request) = self.queue.pop_front() {
-                if let Flow::Stop = self.run_request(request) {
-                    return;
-                }
-                continue;
+            if !self.drain_orders() {
+                return;
             }
-            match self.orders.recv_timeout(SLICE) {
-                Ok(order) => self.take_order(order),
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => return,
+            let flow = if let Some(request) = self.queue.pop_front() {
+                self.run_request(request)
+            } else if self.snapshot_due() {
+                self.run_snapshot()
+            } else if self.hello_due() {
+                self.run_eager_hello()
+            } else {
+                self.wait_idle();
+                Flow::Continue
+            };
+            if let Flow::Stop = flow {
+                return;
             }
-            self.drain_monitor();
         }
+    }
+
+    /// Waits at most a slice for a wake-up, a monitor event or a published message, and
+    /// handles the last two.
+    fn wait_idle(&mut self) {
+        let mut items = vec![self.wake.as_poll_item(zmq::POLLIN)];
+        if let Some(link) = &self.socket {
+            items.push(link.monitor.as_poll_item(zmq::POLLIN));
+        }
+        if let Some(live) = &self.live {
+            items.push(live.sub.as_poll_item(zmq::POLLIN));
+        }
+        let millis = i64::try_from(SLICE.as_millis()).unwrap_or(i64::MAX);
+        if let Err(error) = zmq::poll(&mut items, millis)
+            && error != zmq::Error::EINTR
+        {
+            tracing::warn!("cannot wait for the client's sockets: {error}");
+            std::thread::sleep(SLICE);
+        }
+        drop(items);
+        // The wake-ups carry nothing: the orders are on the channel.
+        while self.wake.recv_bytes(zmq::DONTWAIT).is_ok() {}
+        self.drain_monitor();
+        self.drain_live();
+        self.check_live_silence();
     }
 
     /// Reports everything unfinished as stopped and closes the sockets.
@@ -166,6 +295,7 @@ impl Worker {
             self.fail(request.id, &request.text, RequestFailure::Stopped);
         }
         self.socket = None;
+        self.live = None;
     }
 
     fn take_order(&mut self, order: Order) {
@@ -179,6 +309,18 @@ impl Worker {
                         format!("{} pedido(s) na fila cancelado(s).", ids.len()),
                     );
                     self.events.emit(ClientEvent::Cancelled(ids));
+                }
+            }
+            Order::Resync => {
+                if let Some(live) = &mut self.live {
+                    live.tracker.want_snapshot();
+                    live.failure = None;
+                    live.retry_at = Instant::now();
+                    self.events.debug(
+                        tracing::Level::INFO,
+                        "Nova cópia da lista pedida pelo programa.",
+                    );
+                    self.report_live();
                 }
             }
         }
@@ -215,20 +357,11 @@ impl Worker {
         let mut tagged_wire: Option<String> = None;
         let tries = self.config.tries;
         for attempt in 1..=tries {
-            if self.server.is_none() {
-                match self.hello() {
-                    Exchange::Reply { text: reply, .. } => {
-                        let kind = ServerKind::from_hello_reply(&reply);
-                        self.announce_server(&kind);
-                        self.server = Some(kind);
-                    }
-                    Exchange::TimedOut => {
-                        self.timed_out(attempt);
-                        continue;
-                    }
-                    Exchange::Refused(refusal) => return self.refused(id, &text, refusal),
-                    Exchange::Stop => return self.stopped(id, &text),
-                }
+            match self.ensure_server(attempt) {
+                Hello::Known => {}
+                Hello::TimedOut => continue,
+                Hello::Refused(refusal) => return self.refused(id, &text, refusal),
+                Hello::Stop => return self.stopped(id, &text),
             }
             let server_tags = self
                 .server
@@ -327,6 +460,363 @@ impl Worker {
             },
         );
         Flow::Continue
+    }
+
+    /// Asks `zlist.hello` unless this connection's server is known already.
+    fn ensure_server(&mut self, attempt: u32) -> Hello {
+        if self.server.is_some() {
+            return Hello::Known;
+        }
+        match self.hello() {
+            Exchange::Reply { text: reply, .. } => {
+                self.learn_server(&reply);
+                Hello::Known
+            }
+            Exchange::TimedOut => {
+                self.timed_out(attempt);
+                Hello::TimedOut
+            }
+            Exchange::Refused(refusal) => Hello::Refused(refusal),
+            Exchange::Stop => Hello::Stop,
+        }
+    }
+
+    /// Takes the reply to `zlist.hello`: reports the server, and follows its updates.
+    fn learn_server(&mut self, reply: &str) {
+        let kind = ServerKind::from_hello_reply(reply);
+        self.announce_server(&kind);
+        self.follow(&kind);
+        self.server = Some(kind);
+    }
+
+    /// Whether a live client should ask `zlist.hello` by itself now.
+    fn hello_due(&self) -> bool {
+        self.server.is_none() && self.hello_due.is_some_and(|due| Instant::now() >= due)
+    }
+
+    /// A live client's own `zlist.hello`, so that it subscribes without waiting for a
+    /// request. One try: nobody answering is tried again a while later, quietly (the
+    /// connection state and the next request say the rest), so a request queued meanwhile
+    /// waits at most one timeout.
+    fn run_eager_hello(&mut self) -> Flow {
+        self.hello_due = Some(Instant::now() + HELLO_RETRY);
+        match self.hello() {
+            Exchange::Reply { text: reply, .. } => self.learn_server(&reply),
+            Exchange::TimedOut => {
+                self.events.debug(
+                    tracing::Level::WARN,
+                    format!(
+                        "Sem resposta de {} a {} em {}; nova tentativa em {}.",
+                        self.config.endpoint,
+                        protocol::HELLO,
+                        super::Secs(self.config.timeout),
+                        super::Secs(HELLO_RETRY)
+                    ),
+                );
+                // A REQ socket that got no reply cannot send again.
+                self.reopen();
+            }
+            // The state says why; the next request reports it in words.
+            Exchange::Refused(_) => self.hello_due = None,
+            Exchange::Stop => return Flow::Stop,
+        }
+        Flow::Continue
+    }
+
+    /// After a `zlist.hello`: a live client subscribes to the publisher the server
+    /// announces (keeping a subscription to the same one), or says there is none.
+    fn follow(&mut self, kind: &ServerKind) {
+        if !self.config.live {
+            return;
+        }
+        self.hello_due = None;
+        let Some(announced) = kind.feature("pub") else {
+            if self.live.take().is_some() {
+                self.events.debug(
+                    tracing::Level::INFO,
+                    "O servidor não publica mais atualizações; assinatura encerrada.",
+                );
+            }
+            self.set_live(LiveState::Unavailable(NotLive::NotPublished));
+            return;
+        };
+        let Some(endpoint) = publisher_endpoint(&self.config.endpoint, announced) else {
+            self.live = None;
+            self.set_live(LiveState::Unavailable(NotLive::BadAnnouncement(
+                announced.to_owned(),
+            )));
+            return;
+        };
+        if self.live.as_ref().is_some_and(|l| l.endpoint == endpoint) {
+            return;
+        }
+        self.live = None;
+        match self.subscribe(&endpoint) {
+            Ok(sub) => {
+                self.events.debug(
+                    tracing::Level::INFO,
+                    format!(
+                        "Assinando as atualizações ao vivo em {endpoint} (PUB/SUB); a lista \
+                         vem inteira uma vez (zlist.snapshot) e depois só as mudanças."
+                    ),
+                );
+                self.live = Some(LiveLink::new(sub, endpoint));
+                self.report_live();
+            }
+            Err((doing, error)) => {
+                self.set_live(LiveState::Unavailable(NotLive::Subscribe {
+                    endpoint,
+                    reason: format!("{doing}: {error}"),
+                }));
+            }
+        }
+    }
+
+    /// A SUB socket on the publisher, with the same credentials as the REQ socket.
+    fn subscribe(&self, endpoint: &str) -> Result<zmq::Socket, (&'static str, zmq::Error)> {
+        let sub = self
+            .context
+            .socket(zmq::SUB)
+            .map_err(|e| ("criar o socket SUB", e))?;
+        sub.set_linger(0).map_err(|e| ("ZMQ_LINGER", e))?;
+        sub.set_rcvhwm(live::HIGH_WATER_MARK)
+            .map_err(|e| ("ZMQ_RCVHWM", e))?;
+        if let Some(token) = &self.config.token {
+            sub.set_plain_username(Some(access::PLAIN_USER))
+                .map_err(|e| ("ZMQ_PLAIN_USERNAME", e))?;
+            sub.set_plain_password(Some(token.expose()))
+                .map_err(|e| ("ZMQ_PLAIN_PASSWORD", e))?;
+        }
+        if endpoint::is_ipv6(endpoint) {
+            sub.set_ipv6(true).map_err(|e| ("ZMQ_IPV6", e))?;
+        }
+        sub.set_subscribe(b"").map_err(|e| ("ZMQ_SUBSCRIBE", e))?;
+        sub.connect(endpoint).map_err(|e| ("connect", e))?;
+        Ok(sub)
+    }
+
+    /// Whether the live list needs a snapshot and may ask for one now.
+    fn snapshot_due(&self) -> bool {
+        self.live.as_ref().is_some_and(|live| {
+            live.heard && live.tracker.is_waiting() && Instant::now() >= live.retry_at
+        })
+    }
+
+    /// Fetches a snapshot through the request socket, with the usual tries.
+    fn run_snapshot(&mut self) -> Flow {
+        let tries = self.config.tries;
+        for attempt in 1..=tries {
+            match self.ensure_server(attempt) {
+                Hello::Known => {}
+                Hello::TimedOut => continue,
+                Hello::Refused(_) => {
+                    self.snapshot_failed("a conexão foi recusada".to_owned());
+                    return Flow::Continue;
+                }
+                Hello::Stop => return Flow::Stop,
+            }
+            // The hello may have turned live updates off, or moved them.
+            if !self.snapshot_due() {
+                return Flow::Continue;
+            }
+            self.events.debug(
+                tracing::Level::DEBUG,
+                format!(
+                    "Pedindo a lista com sua versão ({}) para acompanhar as mudanças ao vivo",
+                    protocol::SNAPSHOT
+                ),
+            );
+            match self.exchange(protocol::SNAPSHOT) {
+                Exchange::Reply { text, round_trip } => {
+                    self.take_snapshot(&text, round_trip);
+                    return Flow::Continue;
+                }
+                Exchange::TimedOut => self.timed_out(attempt),
+                Exchange::Refused(_) => {
+                    self.snapshot_failed("a conexão foi recusada".to_owned());
+                    return Flow::Continue;
+                }
+                Exchange::Stop => return Flow::Stop,
+            }
+        }
+        self.set_state(ConnectionState::Unreachable { tries });
+        self.snapshot_failed(format!(
+            "sem resposta de {} após {tries} tentativa(s)",
+            self.config.endpoint
+        ));
+        Flow::Continue
+    }
+
+    /// Reads the reply to `zlist.snapshot`, hands the list and the updates held since to
+    /// the driver.
+    fn take_snapshot(&mut self, text: &str, round_trip: Duration) {
+        let snapshot = match live::parse_snapshot_reply(text) {
+            Ok(snapshot) => snapshot,
+            Err(error) => {
+                self.snapshot_failed(error.to_string());
+                return;
+            }
+        };
+        let Some(link) = &mut self.live else { return };
+        let after =
+            link.tracker
+                .on_snapshot(snapshot.epoch, snapshot.version, snapshot.items.len());
+        link.failure = None;
+        self.events.debug(
+            tracing::Level::INFO,
+            format!(
+                "Lista recebida: {} elemento(s), versão {} do servidor (época {}), em {} ms; \
+                 {} atualização(ões) guardada(s) aplicada(s) por cima.",
+                snapshot.items.len(),
+                snapshot.version,
+                snapshot.epoch,
+                round_trip.as_millis(),
+                after.deliver.len()
+            ),
+        );
+        self.events.emit(ClientEvent::Snapshot {
+            epoch: snapshot.epoch,
+            version: snapshot.version,
+            items: snapshot.items,
+        });
+        for (version, effect) in after.deliver {
+            self.events.emit(ClientEvent::Update { version, effect });
+        }
+        if let Some(why) = after.resync {
+            self.resync_needed(&why);
+        }
+        self.report_live();
+    }
+
+    /// A snapshot could not be had: say why, and ask again a little later.
+    fn snapshot_failed(&mut self, reason: String) {
+        self.events.debug(
+            tracing::Level::ERROR,
+            format!(
+                "Não foi possível obter a lista com sua versão ({}): {reason}. Nova \
+                 tentativa em {}.",
+                protocol::SNAPSHOT,
+                super::Secs(SNAPSHOT_RETRY)
+            ),
+        );
+        if let Some(live) = &mut self.live {
+            live.failure = Some(NotLive::Snapshot(reason));
+            live.retry_at = Instant::now() + SNAPSHOT_RETRY;
+        }
+        self.report_live();
+    }
+
+    /// Reads the published messages waiting (a bounded batch).
+    fn drain_live(&mut self) {
+        for _ in 0..LIVE_BATCH {
+            let Some(live) = &mut self.live else { return };
+            let frames = match live.sub.recv_multipart(zmq::DONTWAIT) {
+                Ok(frames) => frames,
+                Err(zmq::Error::EAGAIN) => break,
+                Err(zmq::Error::EINTR) => continue,
+                Err(error) => {
+                    tracing::warn!("cannot read the update subscription: {error}");
+                    break;
+                }
+            };
+            live.heard = true;
+            live.heard_at = Instant::now();
+            live.silent = false;
+            match live::decode(&frames) {
+                Ok(message) => match live.tracker.on_published(message) {
+                    Step::Deliver(version, effect) => {
+                        self.events.emit(ClientEvent::Update { version, effect });
+                    }
+                    Step::Nothing => {}
+                    Step::Resync(why) => self.resync_needed(&why),
+                },
+                Err(error) => self.bad_message(&error),
+            }
+        }
+        self.report_live();
+    }
+
+    fn resync_needed(&self, why: &live::Resync) {
+        let why = match why {
+            live::Resync::Gap { expected, got } => {
+                format!("chegou a atualização {got} quando se esperava a {expected}")
+            }
+            live::Resync::Behind { have, server } => format!(
+                "o servidor está na versão {server} e este cliente na {have} (atualização perdida)"
+            ),
+            live::Resync::NewEpoch => "o servidor reiniciou (nova época)".to_owned(),
+            live::Resync::Reconnected => {
+                "a assinatura reconectou (atualizações podem ter se perdido)".to_owned()
+            }
+            live::Resync::Misfit(error) => {
+                format!("uma atualização não cabe na lista ({error})")
+            }
+        };
+        self.events.debug(
+            tracing::Level::INFO,
+            format!("Ressincronizando: {why}; pedindo a lista de novo."),
+        );
+    }
+
+    /// An unreadable published message: reported (at most every few seconds), then
+    /// ignored. If it was an update, the gap shows at the next one and the list resyncs.
+    fn bad_message(&mut self, error: &live::LiveError) {
+        let Some(live) = &mut self.live else { return };
+        live.bad_unreported += 1;
+        let now = Instant::now();
+        if live
+            .bad_reported_at
+            .is_some_and(|at| now.duration_since(at) < BAD_MESSAGE_REPORT)
+        {
+            return;
+        }
+        let count = std::mem::take(&mut live.bad_unreported);
+        live.bad_reported_at = Some(now);
+        let endpoint = live.endpoint.clone();
+        self.events.debug(
+            tracing::Level::WARN,
+            format!(
+                "Mensagem inválida de {endpoint} ignorada ({count} desde o último aviso): \
+                 {error}. Se era uma atualização, a lista será pedida de novo."
+            ),
+        );
+    }
+
+    /// Says the publisher is silent once nothing came for [`live::SILENCE_LIMIT`].
+    fn check_live_silence(&mut self) {
+        let Some(live) = &mut self.live else { return };
+        if !live.silent && live.heard_at.elapsed() >= live::SILENCE_LIMIT {
+            live.silent = true;
+            self.report_live();
+        }
+    }
+
+    /// Reports the live state if it changed.
+    fn report_live(&mut self) {
+        if let Some(state) = self.live.as_ref().map(LiveLink::state) {
+            self.set_live(state);
+        }
+    }
+
+    /// Records and reports a new live state, with a line in the trail.
+    fn set_live(&mut self, state: LiveState) {
+        if self.live_state.as_ref() == Some(&state) {
+            return;
+        }
+        let (level, line) = match &state {
+            LiveState::Live => (
+                tracing::Level::INFO,
+                "Lista ao vivo: as mudanças de todos os clientes chegam sozinhas.".to_owned(),
+            ),
+            LiveState::Resyncing => (
+                tracing::Level::DEBUG,
+                "Sincronizando a lista ao vivo...".to_owned(),
+            ),
+            LiveState::Unavailable(why) => (tracing::Level::WARN, not_live_pt(why)),
+        };
+        self.events.debug(level, line);
+        self.live_state = Some(state.clone());
+        self.events.emit(ClientEvent::Live(state));
     }
 
     /// Asks the server which protocol it speaks.
@@ -478,10 +968,13 @@ impl Worker {
                 std::thread::sleep(slice);
                 continue;
             };
-            let mut items = [
+            let mut items = vec![
                 link.req.as_poll_item(zmq::POLLIN),
                 link.monitor.as_poll_item(zmq::POLLIN),
             ];
+            if let Some(live) = &self.live {
+                items.push(live.sub.as_poll_item(zmq::POLLIN));
+            }
             let millis = i64::try_from(slice.as_millis()).unwrap_or(i64::MAX).max(1);
             if let Err(error) = zmq::poll(&mut items, millis) {
                 if error != zmq::Error::EINTR {
@@ -494,6 +987,12 @@ impl Worker {
                 continue;
             }
             let (reply_ready, monitor_ready) = (items[0].is_readable(), items[1].is_readable());
+            let live_ready = items.get(2).is_some_and(zmq::PollItem::is_readable);
+            drop(items);
+            if live_ready {
+                self.drain_live();
+            }
+            self.check_live_silence();
             if monitor_ready {
                 self.drain_monitor();
                 if let Some(refusal) = self.refused.take() {
@@ -741,6 +1240,46 @@ fn parse_monitor_frame(frame: &[u8]) -> Option<(u16, u32)> {
     Some((event, value))
 }
 
+/// Where to subscribe, from the `pub=` a server announced: a port (on the host this client
+/// reached the server at, so wildcard binds and NAT work), or a full `tcp://` address.
+fn publisher_endpoint(server: &str, announced: &str) -> Option<String> {
+    if let Ok(port) = announced.parse::<u16>() {
+        let host = endpoint::host(server)?;
+        return (port != 0).then(|| format!("tcp://{host}:{port}"));
+    }
+    announced
+        .contains("://")
+        .then(|| endpoint::normalize(announced, Role::Connect).ok())
+        .flatten()
+}
+
+/// Why the list is not live, in the debug trail's language.
+fn not_live_pt(why: &NotLive) -> String {
+    match why {
+        NotLive::NotPublished => "Sem atualizações ao vivo: o servidor não as publica (servidor \
+                                  seed, ou zlist com --publish off). A lista é atualizada \
+                                  pedindo-a (mostrar)."
+            .to_owned(),
+        NotLive::Silent { endpoint, after } => format!(
+            "Nada chegou de {endpoint} em {}: a porta de publicação parece inacessível \
+             (firewall, ou security group da EC2 só com a porta de pedidos). Sem atualizações \
+             ao vivo até que cheguem; a lista é atualizada pedindo-a (mostrar).",
+            super::Secs(*after)
+        ),
+        NotLive::BadAnnouncement(announced) => format!(
+            "O servidor anunciou as atualizações como {announced:?}, que este cliente não sabe \
+             usar; a lista é atualizada pedindo-a (mostrar)."
+        ),
+        NotLive::Subscribe { endpoint, reason } => format!(
+            "Não foi possível assinar as atualizações em {endpoint}: {reason}. A lista é \
+             atualizada pedindo-a (mostrar)."
+        ),
+        NotLive::Snapshot(reason) => format!(
+            "A lista ao vivo está parada: não foi possível obter a cópia da lista ({reason})."
+        ),
+    }
+}
+
 /// A failure explained in the debug trail's language.
 fn failure_pt(failure: &RequestFailure) -> String {
     match failure {
@@ -803,6 +1342,26 @@ fn random_client_id() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_publisher_is_reached_at_the_servers_host() {
+        assert_eq!(
+            publisher_endpoint("tcp://3.221.106.59:1234", "1235").as_deref(),
+            Some("tcp://3.221.106.59:1235")
+        );
+        assert_eq!(
+            publisher_endpoint("tcp://[::1]:1234", "41000").as_deref(),
+            Some("tcp://[::1]:41000")
+        );
+        assert_eq!(
+            publisher_endpoint("tcp://h:1", "tcp://10.0.0.1:5000").as_deref(),
+            Some("tcp://10.0.0.1:5000")
+        );
+        for bad in ["0", "-1", "70000", "nonsense", "tcp://*:1", ""] {
+            assert_eq!(publisher_endpoint("tcp://h:1", bad), None, "{bad}");
+        }
+        assert_eq!(publisher_endpoint("ipc:///tmp/x", "1235"), None);
+    }
 
     #[test]
     fn client_ids_are_valid_tags_and_differ() {

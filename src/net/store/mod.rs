@@ -203,6 +203,12 @@ pub enum StoreError {
         /// What the user can do.
         recovery: String,
     },
+    /// The snapshot of a clean stop could not be written; nothing is lost.
+    #[error(
+        "cannot write the final snapshot: {0}; no change is lost: the journals keep every \
+         change, and the next start replays them"
+    )]
+    FinalSnapshot(Box<StoreError>),
     /// The snapshot thread panicked (a bug).
     #[error("the snapshot thread stopped unexpectedly")]
     Panicked,
@@ -522,8 +528,7 @@ impl Store {
             .copied()
             .filter(|&g| g >= first)
             .collect();
-        let mut expected = first;
-        for &generation in &journals {
+        for (expected, &generation) in (first..).zip(&journals) {
             if generation != expected {
                 let missing = journal_path(dir, expected);
                 return Err(StoreError::Missing {
@@ -539,7 +544,6 @@ impl Store {
                     path: missing,
                 });
             }
-            expected += 1;
         }
 
         let mut list = RemoteList::from_items(std::mem::take(&mut items));
@@ -786,6 +790,7 @@ impl Store {
             return self.journal.sync();
         }
         self.snapshot_now(items, tags)
+            .map_err(|error| StoreError::FinalSnapshot(Box::new(error)))
     }
 
     /// Makes journal writes fail, for tests of the error path.

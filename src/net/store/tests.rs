@@ -395,7 +395,11 @@ fn a_final_snapshot_that_cannot_be_written_is_an_error_and_loses_nothing() {
         .close(&["a".into(), "b".into()], &[])
         .unwrap_err()
         .to_string();
-    assert!(error.contains("cannot create the snapshot"), "{error}");
+    assert!(
+        error.contains("cannot write the final snapshot: cannot create the snapshot"),
+        "{error}"
+    );
+    assert!(error.contains("no change is lost"), "{error}");
     let (_, recovered) = open(dir.path());
     assert_eq!(recovered.list.items(), ["a", "b"]);
     assert_eq!(recovered.report.journal_records, 2);
