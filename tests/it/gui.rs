@@ -99,18 +99,19 @@ fn click_button(harness: &mut Harness<'_, App>, label: &str) {
 }
 
 fn set_field(harness: &mut Harness<'_, App>, label: &str, text: &str) {
-    harness
-        .get_by_role_and_label(Role::TextInput, label)
-        .focus();
+    replace_text(harness, Role::TextInput, label, text);
+}
+
+/// Selects all of a text field's content and types `text` over it, as a user would.
+fn replace_text(harness: &mut Harness<'_, App>, role: Role, label: &str, text: &str) {
+    harness.get_by_role_and_label(role, label).focus();
     harness.step();
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
     harness.step();
     harness.key_press(egui::Key::Backspace);
     harness.step();
     if !text.is_empty() {
-        harness
-            .get_by_role_and_label(Role::TextInput, label)
-            .type_text(text);
+        harness.get_by_role_and_label(role, label).type_text(text);
         harness.step();
     }
 }
@@ -701,20 +702,7 @@ fn gui_without_a_display_explains_the_terminal_commands() {
 
 /// Replaces the token field's text (a password field: its text is never shown).
 fn set_token(harness: &mut Harness<'_, App>, token: &str) {
-    harness
-        .get_by_role_and_label(Role::PasswordInput, "Token")
-        .focus();
-    harness.step();
-    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    harness.step();
-    harness.key_press(egui::Key::Backspace);
-    harness.step();
-    if !token.is_empty() {
-        harness
-            .get_by_role_and_label(Role::PasswordInput, "Token")
-            .type_text(token);
-        harness.step();
-    }
+    replace_text(harness, Role::PasswordInput, "Token", token);
     assert_eq!(harness.state().settings().token, token);
 }
 
