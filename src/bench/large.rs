@@ -13,7 +13,8 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use crate::bench::measure::{
-    BenchError, Bytes, Count, Time, median, release_free_memory, resident_bytes, shorten, zmq_error,
+    BenchError, Bytes, Count, Time, connect, median, release_free_memory, request, resident_bytes,
+    shorten,
 };
 use crate::net::list::RemoteList;
 use crate::net::protocol::NOT_FOUND;
@@ -370,13 +371,13 @@ fn time_operations(
     let growth = before
         .zip(resident_bytes())
         .map(|(before, after)| after.saturating_sub(before));
-    let socket = connect(server.endpoint())?;
+    let socket = connect(server.endpoint(), REPLY_TIMEOUT)?;
     // The connection is up once this is answered; it does not touch the list.
-    request(&socket, "zlist.hello")?;
+    request(&socket, REPLY_TIMEOUT, "zlist.hello")?;
     for (i, &operation) in operations.iter().enumerate() {
         let text = operation.request(&fixture.last, &fixture.missing);
         let started = Instant::now();
-        let reply = request(&socket, &text)?;
+        let reply = request(&socket, REPLY_TIMEOUT, &text)?;
         samples.end_to_end[i].push(started.elapsed());
         check(operation, &text, &reply, fixture.show_len)?;
         samples.reply_bytes[i] = reply.len();
@@ -427,40 +428,6 @@ fn check(operation: Operation, text: &str, reply: &str, show_len: usize) -> Resu
             reply: shorten(reply.as_bytes()),
         })
     }
-}
-
-fn connect(endpoint: &str) -> Result<zmq::Socket, BenchError> {
-    let context = zmq::Context::new();
-    let socket = context
-        .socket(zmq::REQ)
-        .map_err(zmq_error("creating a client socket"))?;
-    let timeout = REPLY_TIMEOUT.as_millis() as i32;
-    socket.set_linger(0).map_err(zmq_error("setting linger"))?;
-    socket
-        .set_rcvtimeo(timeout)
-        .map_err(zmq_error("setting the receive timeout"))?;
-    socket
-        .set_sndtimeo(timeout)
-        .map_err(zmq_error("setting the send timeout"))?;
-    socket
-        .connect(endpoint)
-        .map_err(zmq_error("connecting a client"))?;
-    Ok(socket)
-}
-
-/// Sends one request, returns its reply as text.
-fn request(socket: &zmq::Socket, text: &str) -> Result<String, BenchError> {
-    let no_reply = |source| BenchError::NoReply {
-        request: shorten(text.as_bytes()),
-        timeout: REPLY_TIMEOUT,
-        source,
-    };
-    socket.send(text, 0).map_err(no_reply)?;
-    let reply = socket.recv_bytes(0).map_err(no_reply)?;
-    String::from_utf8(reply).map_err(|error| BenchError::UnexpectedReply {
-        request: text.to_owned(),
-        reply: shorten(error.as_bytes()),
-    })
 }
 
 impl fmt::Display for LargeReport {

@@ -12,7 +12,8 @@ use crossbeam_channel::{Receiver, RecvTimeoutError};
 
 use crate::bench::large::{Order, list_items};
 use crate::bench::measure::{
-    BenchError, Bytes, Count, LatencySummary, Time, median, shorten, thread_cpu_time, zmq_error,
+    BenchError, Bytes, Count, LatencySummary, Time, connect, median, request, shorten,
+    thread_cpu_time, zmq_error,
 };
 use crate::net::client::{self, ClientEvent, ClientHandle, ClientOptions, LiveState};
 use crate::net::list::{Effect, RemoteList};
@@ -180,7 +181,7 @@ pub fn run(
     };
     let join = joined.elapsed();
 
-    let a = connect(&endpoint)?;
+    let a = connect(&endpoint, STEP_TIMEOUT)?;
     let mut nanos = Vec::with_capacity(config.changes);
     let mut payload = 0usize;
     let mut wire = 0usize;
@@ -193,7 +194,7 @@ pub fn run(
         wire += wire_bytes(&frames);
         let text = format!("append {element}");
         let sent = Instant::now();
-        let reply = request(&a, &text)?;
+        let reply = request(&a, STEP_TIMEOUT, &text)?;
         if !reply.ends_with(" adicionado.") {
             return Err(BenchError::UnexpectedReply {
                 request: text,
@@ -364,17 +365,17 @@ fn publishing_cost(
             } else {
                 None
             };
-            let a = connect(server.endpoint())?;
+            let a = connect(server.endpoint(), STEP_TIMEOUT)?;
             let requests = u32::try_from(config.cost_requests).unwrap_or(u32::MAX);
             // A few requests first: the connection is made, and the server's thread has
             // run (and named itself: only this server's thread has the name now).
             for _ in 0..10 {
-                request(&a, "pesquisar warm-up")?;
+                request(&a, STEP_TIMEOUT, "pesquisar warm-up")?;
             }
             let cpu_before = thread_cpu_time("zlist-server");
             let started = Instant::now();
             for i in 0..config.cost_requests {
-                request(&a, &format!("append c{i}"))?;
+                request(&a, STEP_TIMEOUT, &format!("append c{i}"))?;
             }
             means[index].push(started.elapsed() / requests);
             if let (Some(before), Some(after)) = (cpu_before, thread_cpu_time("zlist-server")) {
@@ -463,40 +464,6 @@ fn wait_live(events: &Receiver<ClientEvent>) -> Result<(), LiveBenchError> {
 /// engine stops.
 fn drain(events: Receiver<ClientEvent>) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || while events.recv().is_ok() {})
-}
-
-fn connect(endpoint: &str) -> Result<zmq::Socket, BenchError> {
-    let context = zmq::Context::new();
-    let socket = context
-        .socket(zmq::REQ)
-        .map_err(zmq_error("creating a client socket"))?;
-    let timeout = i32::try_from(STEP_TIMEOUT.as_millis()).unwrap_or(i32::MAX);
-    socket.set_linger(0).map_err(zmq_error("setting linger"))?;
-    socket
-        .set_rcvtimeo(timeout)
-        .map_err(zmq_error("setting the receive timeout"))?;
-    socket
-        .set_sndtimeo(timeout)
-        .map_err(zmq_error("setting the send timeout"))?;
-    socket
-        .connect(endpoint)
-        .map_err(zmq_error("connecting a client"))?;
-    Ok(socket)
-}
-
-/// Sends one request, returns its reply as text.
-fn request(socket: &zmq::Socket, text: &str) -> Result<String, BenchError> {
-    let no_reply = |source| BenchError::NoReply {
-        request: shorten(text.as_bytes()),
-        timeout: STEP_TIMEOUT,
-        source,
-    };
-    socket.send(text, 0).map_err(no_reply)?;
-    let reply = socket.recv_bytes(0).map_err(no_reply)?;
-    String::from_utf8(reply).map_err(|error| BenchError::UnexpectedReply {
-        request: text.to_owned(),
-        reply: shorten(error.as_bytes()),
-    })
 }
 
 impl fmt::Display for LiveReport {

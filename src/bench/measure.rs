@@ -241,6 +241,46 @@ fn three_digits(value: f64) -> String {
     }
 }
 
+/// A REQ socket connected to `endpoint` that waits at most `timeout` to send or receive.
+pub(crate) fn connect(endpoint: &str, timeout: Duration) -> Result<zmq::Socket, BenchError> {
+    let context = zmq::Context::new();
+    let socket = context
+        .socket(zmq::REQ)
+        .map_err(zmq_error("creating a client socket"))?;
+    let millis = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
+    socket.set_linger(0).map_err(zmq_error("setting linger"))?;
+    socket
+        .set_rcvtimeo(millis)
+        .map_err(zmq_error("setting the receive timeout"))?;
+    socket
+        .set_sndtimeo(millis)
+        .map_err(zmq_error("setting the send timeout"))?;
+    socket
+        .connect(endpoint)
+        .map_err(zmq_error("connecting a client"))?;
+    Ok(socket)
+}
+
+/// Sends one request on a socket from [`connect`] and returns its reply as text; `timeout`
+/// is the socket's, named in the error.
+pub(crate) fn request(
+    socket: &zmq::Socket,
+    timeout: Duration,
+    text: &str,
+) -> Result<String, BenchError> {
+    let no_reply = |source| BenchError::NoReply {
+        request: shorten(text.as_bytes()),
+        timeout,
+        source,
+    };
+    socket.send(text, 0).map_err(no_reply)?;
+    let reply = socket.recv_bytes(0).map_err(no_reply)?;
+    String::from_utf8(reply).map_err(|error| BenchError::UnexpectedReply {
+        request: text.to_owned(),
+        reply: shorten(error.as_bytes()),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
