@@ -259,6 +259,11 @@ fn run_zlist(args: &[&str], envs: &[(&str, &str)]) -> std::process::Output {
     for (key, value) in envs {
         command.env(key, value);
     }
+    run_bounded(&mut command, args)
+}
+
+/// Runs a prepared command to completion, failing the test if it runs over 30 s.
+fn run_bounded(command: &mut Command, args: &[&str]) -> std::process::Output {
     let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -485,23 +490,12 @@ impl Namespaces {
     fn exec(&self, namespace: &str, args: &[&str]) -> std::process::Output {
         let mut full = vec!["netns", "exec", namespace, env!("CARGO_BIN_EXE_zlist")];
         full.extend_from_slice(args);
-        let mut child = Command::new("ip")
+        let mut command = Command::new("ip");
+        command
             .args(&full)
             .env_remove("ZLIST_TOKEN")
-            .env_remove("ZLIST_CONNECT")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let started = Instant::now();
-        while child.try_wait().unwrap().is_none() {
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "zlist {args:?} hangs"
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        child.wait_with_output().unwrap()
+            .env_remove("ZLIST_CONNECT");
+        run_bounded(&mut command, args)
     }
 }
 
