@@ -369,15 +369,17 @@ fn connection_state_is_connecting_until_the_handshake_succeeds() {
     let (_, seen) = wait_event(&events, |event| {
         matches!(event, ClientEvent::Connection(ConnectionState::Connected)).then_some(())
     });
-    let before = debug_texts(&seen);
+    // Success is said once, by the line that comes right before the state turns.
+    let trail = debug_texts(&seen);
+    let said = trail
+        .iter()
+        .filter(|t| t.starts_with("Conexão estabelecida com"))
+        .count();
+    assert_eq!(said, 1, "{trail:#?}");
     assert!(
-        !before.iter().any(|t| t.contains("Conexão estabelecida")),
-        "no success before the handshake: {before:#?}"
+        matches!(&seen[seen.len() - 2], ClientEvent::Debug(line) if line.text.starts_with("Conexão estabelecida com")),
+        "{seen:#?}"
     );
-    wait_event(&events, |event| match event {
-        ClientEvent::Debug(line) if line.text.starts_with("Conexão estabelecida com") => Some(()),
-        _ => None,
-    });
     drop(server);
     wait_event(&events, |event| {
         matches!(
@@ -479,7 +481,7 @@ fn waker_is_called_once_for_every_event() {
 fn absent_server_fails_the_request_clearly_and_a_server_started_later_answers() {
     let port = free_port();
     let endpoint = format!("tcp://127.0.0.1:{port}");
-    let (client, events) = spawn_client(&endpoint, 300, 2);
+    let (client, events) = spawn_client(&endpoint, 1000, 2);
     let started = Instant::now();
     let lost = client.send(Command::Append("X".into()));
     let (result, seen) = outcome(&events, lost);
@@ -489,15 +491,15 @@ fn absent_server_fails_the_request_clearly_and_a_server_started_later_answers() 
         RequestFailure::NoReply {
             endpoint: endpoint.clone(),
             tries: 2,
-            timeout: Duration::from_millis(300)
+            timeout: Duration::from_millis(1000)
         }
     );
     assert_eq!(
         error.to_string(),
-        format!("no reply from {endpoint} after 2 tries of 0.3 s; is the server running?")
+        format!("no reply from {endpoint} after 2 tries of 1 s; is the server running?")
     );
     assert!(
-        started.elapsed() < Duration::from_secs(3),
+        started.elapsed() < Duration::from_secs(5),
         "{:?}",
         started.elapsed()
     );
@@ -587,7 +589,7 @@ fn killed_server_is_retried_until_it_restarts_and_nothing_freezes() {
 fn lost_reply_to_append_leaves_exactly_one_element_on_a_zlist_server() {
     let server = start_server();
     let proxy = LossyProxy::start(server.endpoint(), "append X");
-    let (client, events) = spawn_client(&proxy.endpoint, 300, 3);
+    let (client, events) = spawn_client(&proxy.endpoint, 1000, 3);
     let id = client.send(Command::Append("X".into()));
     let answer = reply(&events, id);
     assert_eq!(answer.text, "Elemento 'X' adicionado.");
@@ -852,7 +854,7 @@ fn timed_out_change_is_not_resent_to_a_seed_server() {
         return;
     };
     let proxy = LossyProxy::start(&seed.endpoint, "append X");
-    let (client, events) = spawn_client(&proxy.endpoint, 300, 3);
+    let (client, events) = spawn_client(&proxy.endpoint, 1000, 3);
     let id = client.send(Command::Append("X".into()));
     let (result, _) = outcome(&events, id);
     let error = result.unwrap_err();
@@ -860,7 +862,7 @@ fn timed_out_change_is_not_resent_to_a_seed_server() {
         error,
         RequestFailure::ChangeNotRetried {
             endpoint: proxy.endpoint.clone(),
-            timeout: Duration::from_millis(300)
+            timeout: Duration::from_millis(1000)
         }
     );
     assert!(error.to_string().contains("was not resent"), "{error}");
@@ -880,7 +882,7 @@ fn lost_reply_to_a_read_is_retried_against_a_seed_server() {
         return;
     };
     let proxy = LossyProxy::start(&seed.endpoint, "mostrar");
-    let (client, events) = spawn_client(&proxy.endpoint, 300, 3);
+    let (client, events) = spawn_client(&proxy.endpoint, 1000, 3);
     let answer = reply(&events, client.send(Command::Show));
     assert_eq!(answer.text, "[]");
     assert!(answer.tries >= 2, "the first reply was lost: {answer:?}");

@@ -1158,7 +1158,7 @@ impl Worker {
                     ConnectionState::Retrying | ConnectionState::Disconnected
                 );
             // Repeats (a retry every 100 ms while nothing listens) would flood the trail.
-            if keep_unreachable || !self.set_state(state) {
+            if keep_unreachable || self.state == state {
                 return;
             }
         }
@@ -1169,17 +1169,19 @@ impl Worker {
             Some(_) => tracing::Level::INFO,
             None => tracing::Level::DEBUG,
         };
+        // The line goes first: whoever waits for the new state has its explanation already.
         self.events.debug(level, line);
+        if let Some(state) = state {
+            self.set_state(state);
+        }
     }
 
-    /// Records and reports a new state; `false` when nothing changed.
-    fn set_state(&mut self, state: ConnectionState) -> bool {
-        if self.state == state {
-            return false;
+    /// Records and reports a new state; a repeat of the current one says nothing.
+    fn set_state(&mut self, state: ConnectionState) {
+        if self.state != state {
+            self.state = state;
+            self.events.emit(ClientEvent::Connection(state));
         }
-        self.state = state;
-        self.events.emit(ClientEvent::Connection(state));
-        true
     }
 }
 
