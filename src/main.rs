@@ -33,6 +33,9 @@ enum Command {
     Send(zlist::cli::send::SendArgs),
     /// The seed client's numbered menu in the terminal; other input is sent as a raw command.
     Shell(zlist::cli::shell::ShellArgs),
+    /// Show a server's health: uptime, clients, list size, requests (exit 0 healthy, 1 no
+    /// status, 2 no server).
+    Status(zlist::cli::status::StatusArgs),
 }
 
 #[derive(Debug, Args)]
@@ -198,6 +201,7 @@ fn main() -> ExitCode {
         Some(Command::Bench(args)) => zlist::bench::cli::run(&args).map(|()| ExitCode::SUCCESS),
         Some(Command::Send(args)) => zlist::cli::send::run(args),
         Some(Command::Shell(args)) => zlist::cli::shell::run(args),
+        Some(Command::Status(args)) => zlist::cli::status::run(args),
         None => zlist::ui::run(cli.quiet),
     };
     match result {

@@ -3,17 +3,19 @@
 
 use std::time::{Duration, Instant};
 
+use anyhow::Context as _;
 use clap::Args;
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 
 use crate::net::access::{AccessError, TOKEN_ENV, TOKEN_FILE_ENV, Token};
 use crate::net::client::{
-    ClientEvent, ClientOptions, DEFAULT_ENDPOINT, DEFAULT_TRIES, DebugLine, ENDPOINT_ENV, Reply,
-    RequestFailure, RequestId,
+    self, ClientEvent, ClientOptions, DEFAULT_ENDPOINT, DEFAULT_TRIES, DebugLine, ENDPOINT_ENV,
+    Reply, RequestFailure, RequestId,
 };
 
 pub mod send;
 pub mod shell;
+pub mod status;
 
 /// The longest `--timeout` accepted, in seconds (an hour).
 const MAX_TIMEOUT_SECS: f64 = 3600.0;
@@ -116,6 +118,27 @@ pub(crate) fn request_bound(options: &ClientOptions) -> Duration {
         .timeout
         .saturating_mul(options.tries.saturating_mul(2))
         .saturating_add(Duration::from_secs(5))
+}
+
+/// Sends one request text with a fresh client and waits for it to end; with `verbose`,
+/// the debug trail goes to stderr on the way.
+pub(crate) fn ask_once(
+    connection: &ConnectArgs,
+    text: String,
+    verbose: bool,
+) -> anyhow::Result<Outcome> {
+    let options = connection
+        .options()
+        .context("cannot read the access token")?;
+    let bound = request_bound(&options);
+    let (handle, events) =
+        client::spawn(options, Box::new(|| {})).context("cannot start the client")?;
+    let id = handle.send_text(text);
+    Ok(wait_for(&events, id, bound, |event| {
+        if verbose && let ClientEvent::Debug(line) = event {
+            eprintln!("{}", format_debug(line));
+        }
+    }))
 }
 
 /// Waits for request `id` to end, showing every other event to `seen` on the way.

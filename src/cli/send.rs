@@ -7,8 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Args;
 
-use super::{ConnectArgs, Outcome, format_debug, request_bound, wait_for};
-use crate::net::client::{self, ClientEvent};
+use super::{ConnectArgs, Outcome, ask_once};
 
 /// Exit code when the server answered with an error reply.
 pub const EXIT_ERROR_REPLY: u8 = 1;
@@ -40,20 +39,7 @@ pub struct SendArgs {
 /// Runs `zlist send`. The reply goes to stdout (error replies too, with exit code 1); when
 /// no server answers, a message on stderr and exit code 2.
 pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
-    let options = args
-        .connection
-        .options()
-        .context("cannot read the access token")?;
-    let bound = request_bound(&options);
-    let (handle, events) =
-        client::spawn(options, Box::new(|| {})).context("cannot start the client")?;
-    let id = handle.send_text(args.command.join(" "));
-    let verbose = args.verbose;
-    let outcome = wait_for(&events, id, bound, |event| {
-        if verbose && let ClientEvent::Debug(line) = event {
-            eprintln!("{}", format_debug(line));
-        }
-    });
+    let outcome = ask_once(&args.connection, args.command.join(" "), args.verbose)?;
     match outcome {
         Outcome::Reply(reply) => {
             let mut stdout = std::io::stdout().lock();

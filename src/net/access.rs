@@ -120,6 +120,23 @@ impl AccessPolicy {
         }
     }
 
+    /// Who may connect, in one word for `zlist.status`: `token`, `loopback-only`
+    /// (protected mode) or `open`, with `+allow-list` when an allow list applies too.
+    pub fn label(&self) -> String {
+        let base = if self.token.is_some() {
+            "token"
+        } else if self.loopback_only {
+            "loopback-only"
+        } else {
+            "open"
+        };
+        if self.allow.is_empty() {
+            base.to_owned()
+        } else {
+            format!("{base}+allow-list")
+        }
+    }
+
     /// Whether the server must run the PLAIN mechanism.
     pub fn needs_plain(&self) -> bool {
         self.token.is_some()

@@ -4,10 +4,12 @@ pub mod client;
 pub mod endpoint;
 pub mod list;
 pub mod live;
+mod monitor;
 pub mod protocol;
 pub mod repr;
 pub mod server;
 pub mod service;
+pub mod status;
 pub mod store;
 
 mod printable_table;

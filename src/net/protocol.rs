@@ -35,6 +35,9 @@ pub const HELLO_REPLY: &str = "zlist.ok";
 /// `zlist.snapshot`: asks for the list with its epoch and version (live updates); the reply
 /// starts with the same word. See `docs/protocol.md`, "Live updates".
 pub const SNAPSHOT: &str = "zlist.snapshot";
+/// `zlist.status`: asks a server for its health (uptime, clients, counts); the reply
+/// starts with the same word. See [`crate::net::status`].
+pub const STATUS: &str = "zlist.status";
 /// The version of zlist's protocol extensions that this build speaks.
 pub const EXTENSION_VERSION: u32 = 1;
 
@@ -266,6 +269,8 @@ pub enum Request {
     Hello,
     /// `zlist.snapshot`: the list with the epoch and version it has (live updates).
     Snapshot,
+    /// `zlist.status`: the server's health.
+    Status,
     /// `zlist.req CLIENT:SEQ COMMAND`: a seed command that must apply at most once.
     Tagged {
         /// Who sent it, and its number.
@@ -284,6 +289,7 @@ impl Request {
         match word {
             HELLO => Ok(Self::Hello),
             SNAPSHOT => Ok(Self::Snapshot),
+            STATUS => Ok(Self::Status),
             TAGGED => {
                 let (tag, command) = next_word(rest).ok_or(RequestError::BadTag)?;
                 let tag = RequestTag::parse(tag).ok_or(RequestError::BadTag)?;

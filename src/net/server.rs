@@ -10,6 +10,7 @@ use crate::net::access::{self, AccessPolicy};
 use crate::net::endpoint::{self, EndpointError, Role};
 use crate::net::list::{Effect, RemoteList};
 use crate::net::live;
+use crate::net::monitor::PeerCounter;
 use crate::net::protocol;
 use crate::net::service::{DEFAULT_MAX_REQUEST_BYTES, Limits, ListService};
 use crate::net::store::{Storage, Store, StoreError};
@@ -264,6 +265,18 @@ impl Server {
                 other => Some(other?),
             },
         };
+        let peers = Peers {
+            clients: PeerCounter::start(&context, &router, "requests")
+                .map_err(zmq_error("monitoring the server socket"))?,
+            subscribers: match &publisher {
+                Some(publisher) => Some(
+                    PeerCounter::start(&context, &publisher.socket, "updates")
+                        .map_err(zmq_error("monitoring the publisher socket"))?,
+                ),
+                None => None,
+            },
+        };
+        service.set_access(&config.access.label());
         let publish_endpoint = publisher.as_ref().map(|p| p.endpoint.clone());
         if let Some(publish_endpoint) = &publish_endpoint {
             // Only the port: a client reaches it at the host it reached the server at, so
@@ -299,6 +312,7 @@ impl Server {
                     &stop_rx,
                     zap.map(|zap| (zap, config.access)),
                     publisher,
+                    peers,
                     service,
                 )
             })
@@ -603,6 +617,20 @@ fn configure_access(router: &zmq::Socket, policy: &AccessPolicy) -> Result<(), S
     Ok(())
 }
 
+/// Who is connected: counted from the sockets' monitors, for `zlist.status`.
+struct Peers {
+    clients: PeerCounter,
+    subscribers: Option<PeerCounter>,
+}
+
+impl Peers {
+    /// Takes in the monitors' news and tells the service the counts.
+    fn report(&mut self, service: &mut ListService) {
+        let subscribers = self.subscribers.as_mut().map(PeerCounter::count);
+        service.set_peers(self.clients.count(), subscribers);
+    }
+}
+
 /// The server loop: answers requests (and authentication requests), publishes every
 /// applied change and a heartbeat a second, until the stop socket speaks.
 fn serve(
@@ -610,13 +638,18 @@ fn serve(
     stop: &zmq::Socket,
     zap: Option<(zmq::Socket, AccessPolicy)>,
     mut publisher: Option<Publisher>,
+    mut peers: Peers,
     mut service: ListService,
 ) -> Result<RemoteList, ServerError> {
     loop {
         let mut items = vec![
             router.as_poll_item(zmq::POLLIN),
             stop.as_poll_item(zmq::POLLIN),
+            peers.clients.monitor().as_poll_item(zmq::POLLIN),
         ];
+        if let Some(subscribers) = &peers.subscribers {
+            items.push(subscribers.monitor().as_poll_item(zmq::POLLIN));
+        }
         let zap_item = zap.as_ref().map(|(zap, _)| {
             items.push(zap.as_poll_item(zmq::POLLIN));
             items.len() - 1
@@ -639,7 +672,11 @@ fn serve(
         zmq::poll(&mut items, timeout).map_err(zmq_error("waiting for requests"))?;
         let readable = |index: Option<usize>| index.is_some_and(|i| items[i].is_readable());
         let (stop_ready, zap_ready) = (readable(Some(1)), readable(zap_item));
+        let peers_changed = readable(Some(2)) || (peers.subscribers.is_some() && readable(Some(3)));
         drop(items);
+        if peers_changed {
+            peers.report(&mut service);
+        }
         service.tick();
         if stop_ready {
             break;
@@ -658,6 +695,14 @@ fn serve(
                 Ok(frames) => {
                     if let (Some(publisher), Some(body)) = (&mut publisher, frames.last()) {
                         publisher.before_request(body);
+                    }
+                    // The asker's own connection is counted too: its handshake event is
+                    // queued before its request.
+                    if frames
+                        .last()
+                        .is_some_and(|body| body.trim_ascii() == protocol::STATUS.as_bytes())
+                    {
+                        peers.report(&mut service);
                     }
                     answer(router, &mut service, publisher.as_mut(), frames);
                 }

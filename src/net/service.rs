@@ -8,6 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::net::list::{Effect, Outcome, Plan, RemoteList};
 use crate::net::live::{self, Epoch};
 use crate::net::protocol::{self, Command, Request, RequestError, RequestTag};
+use crate::net::status::ServerStatus;
 use crate::net::store::{Recovered, Store, StoreError, TagEntry};
 
 /// Default largest request accepted, in bytes.
@@ -105,6 +106,16 @@ pub struct ListService {
     epoch: Epoch,
     /// How many changes this run has applied: the list's version (live updates).
     version: u64,
+    /// When this run started (`zlist.status`).
+    started: Instant,
+    /// Requests answered, and how many of them with an error (`zlist.status`).
+    requests: u64,
+    errors: u64,
+    /// Connected clients and live-update subscribers, as the server last counted them.
+    clients: usize,
+    subscribers: Option<usize>,
+    /// Who may connect, in words (`zlist.status`).
+    access: String,
 }
 
 impl ListService {
@@ -120,6 +131,12 @@ impl ListService {
             store_failing: false,
             epoch: Epoch::random(),
             version: 0,
+            started: Instant::now(),
+            requests: 0,
+            errors: 0,
+            clients: 0,
+            subscribers: None,
+            access: "open".to_owned(),
         }
     }
 
@@ -201,18 +218,57 @@ impl ListService {
         self.limits = limits;
     }
 
+    /// Records how many clients are connected and, when the server publishes, how many
+    /// subscribe to live updates (reported by `zlist.status`).
+    pub fn set_peers(&mut self, clients: usize, subscribers: Option<usize>) {
+        self.clients = clients;
+        self.subscribers = subscribers;
+    }
+
+    /// Says who may connect, for `zlist.status` (e.g. `token`).
+    pub fn set_access(&mut self, access: &str) {
+        access.clone_into(&mut self.access);
+    }
+
+    /// The server's health as `zlist.status` reports it.
+    pub fn status(&self) -> ServerStatus {
+        ServerStatus {
+            server: format!("zlist/{}", env!("CARGO_PKG_VERSION")),
+            uptime: Duration::from_secs(self.started.elapsed().as_secs()),
+            clients: self.clients,
+            subscribers: self.subscribers,
+            elements: self.list.len(),
+            bytes: self.list.items().iter().map(String::len).sum(),
+            changes: self.version,
+            requests: self.requests,
+            errors: self.errors,
+            storage: if self.store.is_some() {
+                "disk"
+            } else {
+                "memory"
+            }
+            .to_owned(),
+            access: self.access.clone(),
+        }
+    }
+
     /// The largest request accepted, in bytes.
     pub fn max_request_bytes(&self) -> usize {
         self.max_request_bytes
     }
 
-    /// Answers one request message, given as its frames (a seed client sends one).
+    /// Answers one request message, given as its frames (a seed client sends one). This is
+    /// the server's entry point: the requests and errors `zlist.status` reports are counted
+    /// here.
     pub fn handle_frames<F: AsRef<[u8]>>(&mut self, frames: &[F]) -> Handled {
-        match frames {
+        let handled = match frames {
             [frame] => self.handle_bytes(frame.as_ref()),
             [] => Handled::refused(&RequestError::Empty),
             _ => Handled::refused(&RequestError::Multipart(frames.len())),
-        }
+        };
+        self.requests += 1;
+        self.errors += u64::from(handled.outcome.is_error);
+        handled
     }
 
     /// Answers one single-frame request.
@@ -246,6 +302,7 @@ impl ListService {
                 self.version,
                 self.list.items(),
             ))),
+            Ok(Request::Status) => Handled::answer(Outcome::ok(self.status().to_string())),
             Ok(Request::Tagged { tag, command }) => self.execute_tagged(tag, &command),
             Err(error) => Handled::refused(&error),
         }
@@ -545,6 +602,31 @@ mod tests {
             hello.ends_with(" tags=1 pub=tcp://127.0.0.1:1235"),
             "{hello}"
         );
+    }
+
+    #[test]
+    fn status_counts_requests_errors_elements_and_bytes() {
+        let mut s = service();
+        s.set_access("token");
+        s.set_peers(3, Some(1));
+        for text in ["append ab", "append çd", "mostrar", "bogus", "remover zz"] {
+            s.handle_frames(&[text.as_bytes()]);
+        }
+        s.handle_frames::<&[u8]>(&[]);
+        let handled = s.handle_frames(&[b"zlist.status"]);
+        assert!(!handled.outcome.is_error);
+        assert_eq!(handled.effect, None, "asking changes nothing");
+        let status = ServerStatus::parse(&handled.outcome.text).unwrap();
+        assert_eq!(status.server, concat!("zlist/", env!("CARGO_PKG_VERSION")));
+        assert_eq!((status.clients, status.subscribers), (3, Some(1)));
+        assert_eq!((status.elements, status.bytes), (2, 5), "ç is 2 bytes");
+        assert_eq!(status.changes, 2);
+        assert_eq!((status.requests, status.errors), (6, 3));
+        assert_eq!(
+            (status.storage.as_str(), status.access.as_str()),
+            ("memory", "token")
+        );
+        assert!(status.uptime < Duration::from_secs(60));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::support::{req_socket, request, start_server};
 const RUN_BOUND: Duration = Duration::from_secs(30);
 
 /// Runs `zlist ARGS` with `stdin` as its input; kills it and fails if it runs too long.
-fn zlist(args: &[&str], envs: &[(&str, &str)], stdin: &str) -> Output {
+pub(crate) fn zlist(args: &[&str], envs: &[(&str, &str)], stdin: &str) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_zlist"));
     command
         .args(args)
@@ -62,7 +62,7 @@ fn zlist(args: &[&str], envs: &[(&str, &str)], stdin: &str) -> Output {
     }
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 

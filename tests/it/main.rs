@@ -9,4 +9,5 @@ mod durability;
 mod gui;
 mod live;
 mod server;
+mod status;
 mod support;

@@ -21,6 +21,7 @@ use super::{
 use crate::net::access::{self, Token};
 use crate::net::endpoint::{self, Role};
 use crate::net::live::{self, Step, Tracker};
+use crate::net::monitor::parse_monitor_frame;
 use crate::net::protocol::{self, Command, RequestError, ServerKind};
 use crate::net::repr;
 
@@ -1235,13 +1236,6 @@ impl MonitorEvent {
     }
 }
 
-/// The first frame of a monitor message: the event (u16 LE) and its value (u32 LE).
-fn parse_monitor_frame(frame: &[u8]) -> Option<(u16, u32)> {
-    let event = u16::from_le_bytes(frame.get(0..2)?.try_into().ok()?);
-    let value = u32::from_le_bytes(frame.get(2..6)?.try_into().ok()?);
-    Some((event, value))
-}
-
 /// Where to subscribe, from the `pub=` a server announced: a port (on the host this client
 /// reached the server at, so wildcard binds and NAT work), or a full `tcp://` address.
 fn publisher_endpoint(server: &str, announced: &str) -> Option<String> {
@@ -1376,21 +1370,6 @@ mod tests {
             protocol::Request::parse(&tagged),
             Ok(protocol::Request::Tagged { .. })
         ));
-    }
-
-    #[test]
-    fn monitor_frames_are_read_little_endian_and_short_ones_refused() {
-        let mut frame = zmq::SocketEvent::HANDSHAKE_SUCCEEDED
-            .to_raw()
-            .to_le_bytes()
-            .to_vec();
-        frame.extend_from_slice(&7u32.to_le_bytes());
-        assert_eq!(
-            parse_monitor_frame(&frame),
-            Some((zmq::SocketEvent::HANDSHAKE_SUCCEEDED.to_raw(), 7))
-        );
-        assert_eq!(parse_monitor_frame(&frame[..5]), None);
-        assert_eq!(parse_monitor_frame(&[]), None);
     }
 
     #[test]
