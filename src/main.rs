@@ -36,6 +36,8 @@ enum Command {
     /// Show a server's health: uptime, clients, list size, requests (exit 0 healthy, 1 no
     /// status, 2 no server).
     Status(zlist::cli::status::StatusArgs),
+    /// Make a CURVE key pair (NAME.key, NAME.key_secret) for encrypted connections.
+    Keygen(zlist::cli::keygen::KeygenArgs),
 }
 
 #[derive(Debug, Args)]
@@ -70,6 +72,26 @@ struct ServerArgs {
 
     #[command(flatten)]
     token: zlist::cli::TokenArgs,
+
+    /// Encrypt with CURVE, with the server's secret key file (NAME.key_secret from `zlist
+    /// keygen`); clients then need the public key (--server-key). Excludes a token.
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "ZLIST_CURVE_SECRET_FILE",
+        conflicts_with_all = ["token", "token_file"]
+    )]
+    curve_secret_file: Option<std::path::PathBuf>,
+
+    /// With CURVE, admit only these client keys: a directory of .key files, or a file with
+    /// one public key per line [default: any client that has the server's public key].
+    #[arg(
+        long,
+        value_name = "DIR|FILE",
+        env = "ZLIST_CURVE_CLIENTS",
+        requires = "curve_secret_file"
+    )]
+    curve_clients: Option<std::path::PathBuf>,
 
     /// Admit only clients from these networks, comma-separated (e.g. 10.0.0.0/8,192.0.2.7).
     #[arg(long, value_name = "CIDR,...", env = "ZLIST_ALLOW")]
@@ -116,7 +138,10 @@ fn server_access(args: &ServerArgs) -> anyhow::Result<zlist::net::access::Access
         Some(list) => parse_allow_list(list).context("invalid --allow")?,
         None => Vec::new(),
     };
-    let policy = AccessPolicy::for_bind(&args.bind, token, allow, args.insecure);
+    let mut policy = AccessPolicy::for_bind(&args.bind, token, allow, args.insecure);
+    if let Some(path) = &args.curve_secret_file {
+        policy = policy.with_curve(server_curve(path, args.curve_clients.as_deref())?);
+    }
     if policy.loopback_only {
         tracing::warn!(
             "protected mode: {} is not a loopback address and no token is set, so only \
@@ -143,11 +168,43 @@ fn server_access(args: &ServerArgs) -> anyhow::Result<zlist::net::access::Access
     if policy.needs_plain() {
         tracing::warn!(
             "the token and the list cross the network unencrypted (this libzmq build has \
-             CURVE: {}); on untrusted networks use an SSH tunnel (docs/deploy-ec2.md)",
-            zlist::net::access::curve_available()
+             CURVE: {}); encrypt with --curve-secret-file, or use an SSH tunnel \
+             (docs/deploy-ec2.md)",
+            zlist::net::curve::available()
         );
     }
     Ok(policy)
+}
+
+/// The server's CURVE keys and the client keys it admits, told to the operator.
+fn server_curve(
+    secret_file: &std::path::Path,
+    clients: Option<&std::path::Path>,
+) -> anyhow::Result<zlist::net::curve::ServerKeys> {
+    use zlist::net::curve::{self, KeyPair, ServerKeys};
+    if !curve::available() {
+        anyhow::bail!(
+            "--curve-secret-file: this zlist cannot encrypt (its libzmq has no CURVE); {}",
+            curve::HOW_TO_GET_CURVE
+        );
+    }
+    let keys = KeyPair::from_secret_file(secret_file).context("invalid --curve-secret-file")?;
+    let clients = clients
+        .map(curve::load_authorized)
+        .transpose()
+        .context("invalid --curve-clients")?;
+    tracing::info!(
+        "traffic is encrypted (CURVE); clients connect with --server-key {}",
+        keys.public
+    );
+    match &clients {
+        Some(clients) => tracing::info!("{} client keys admitted", clients.len()),
+        None => tracing::info!(
+            "any client that has the server's public key is admitted (--curve-clients limits \
+             that to listed keys)"
+        ),
+    }
+    Ok(ServerKeys { keys, clients })
 }
 
 /// `--fsync`'s choices, as Redis's `appendfsync`.
@@ -202,6 +259,7 @@ fn main() -> ExitCode {
         Some(Command::Send(args)) => zlist::cli::send::run(args),
         Some(Command::Shell(args)) => zlist::cli::shell::run(args),
         Some(Command::Status(args)) => zlist::cli::status::run(args),
+        Some(Command::Keygen(args)) => zlist::cli::keygen::run(&args),
         None => zlist::ui::run(cli.quiet),
     };
     match result {

@@ -267,6 +267,7 @@ fn follower(endpoint: &str) -> Result<(ClientHandle, Receiver<ClientEvent>), Liv
             timeout: STEP_TIMEOUT,
             tries: 1,
             token: None,
+            curve: None,
             live: true,
         },
         Box::new(|| {}),

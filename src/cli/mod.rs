@@ -12,7 +12,9 @@ use crate::net::client::{
     self, ClientEvent, ClientOptions, DEFAULT_ENDPOINT, DEFAULT_TRIES, DebugLine, ENDPOINT_ENV,
     Reply, RequestFailure, RequestId,
 };
+use crate::net::curve::{ClientKeys, CurveKey, KEY_FILE_ENV, KeyPair, SERVER_KEY_ENV};
 
+pub mod keygen;
 pub mod send;
 pub mod shell;
 pub mod status;
@@ -42,6 +44,38 @@ pub struct ConnectArgs {
 
     #[command(flatten)]
     pub token: TokenArgs,
+
+    #[command(flatten)]
+    pub curve: CurveArgs,
+}
+
+/// CURVE encryption, for a server that uses it.
+#[derive(Debug, Clone, Args)]
+pub struct CurveArgs {
+    /// Encrypt with CURVE: the server's public key (40 characters of Z85, which the server
+    /// logs at start) or the path of its .key file.
+    #[arg(long, value_name = "KEY|FILE", env = SERVER_KEY_ENV, conflicts_with_all = ["token", "token_file"])]
+    pub server_key: Option<String>,
+
+    /// This client's secret key file (NAME.key_secret from `zlist keygen`), for a server that
+    /// admits only listed client keys [default: a new key pair for this run].
+    #[arg(long, value_name = "FILE", env = KEY_FILE_ENV, requires = "server_key")]
+    pub key_file: Option<std::path::PathBuf>,
+}
+
+impl CurveArgs {
+    /// The CURVE keys to use, if a server key was given.
+    pub fn resolve(&self) -> anyhow::Result<Option<ClientKeys>> {
+        let Some(server_key) = &self.server_key else {
+            return Ok(None);
+        };
+        let server = CurveKey::from_text_or_file(server_key).context("invalid --server-key")?;
+        let own = match &self.key_file {
+            Some(path) => KeyPair::from_secret_file(path).context("invalid --key-file")?,
+            None => KeyPair::generate().context("cannot encrypt")?,
+        };
+        Ok(Some(ClientKeys { server, own }))
+    }
 }
 
 /// The shared secret, from the command line, the environment or a file.
@@ -69,13 +103,18 @@ impl TokenArgs {
 }
 
 impl ConnectArgs {
-    /// The client engine's options for these arguments; fails on an unreadable token file.
-    pub fn options(&self) -> Result<ClientOptions, AccessError> {
+    /// The client engine's options for these arguments; fails on an unreadable token or
+    /// key file, or a key that is no key.
+    pub fn options(&self) -> anyhow::Result<ClientOptions> {
         Ok(ClientOptions {
             endpoint: self.connect.clone(),
             timeout: self.timeout,
             tries: self.tries,
-            token: self.token.resolve()?,
+            token: self
+                .token
+                .resolve()
+                .context("cannot read the access token")?,
+            curve: self.curve.resolve()?,
             live: false,
         })
     }
@@ -127,9 +166,7 @@ pub(crate) fn ask_once(
     text: String,
     verbose: bool,
 ) -> anyhow::Result<Outcome> {
-    let options = connection
-        .options()
-        .context("cannot read the access token")?;
+    let options = connection.options()?;
     let bound = request_bound(&options);
     let (handle, events) =
         client::spawn(options, Box::new(|| {})).context("cannot start the client")?;

@@ -53,9 +53,7 @@ pub fn run(args: ShellArgs) -> anyhow::Result<ExitCode> {
     // Typed input shows on a terminal; piped input is echoed so the transcript reads right.
     let echo = !stdin.is_terminal();
     run_with(
-        args.connection
-            .options()
-            .context("cannot read the access token")?,
+        args.connection.options()?,
         stdin.lock(),
         std::io::stdout(),
         echo,

@@ -8,6 +8,8 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use subtle::ConstantTimeEq as _;
 
+use crate::net::curve::{CurveKey, ServerKeys};
+
 /// The address ZeroMQ sends authentication requests to, inside the server's context.
 pub const ZAP_ENDPOINT: &str = "inproc://zeromq.zap.01";
 /// The ZAP domain the server socket uses.
@@ -97,6 +99,20 @@ pub struct AccessPolicy {
     pub allow: Vec<IpNet>,
     /// Refuse every peer that is not on loopback (protected mode).
     pub loopback_only: bool,
+    /// Encrypt with CURVE, and admit only the client keys listed, if any. Excludes a token
+    /// (a socket has one mechanism: PLAIN or CURVE).
+    pub curve: Option<ServerKeys>,
+}
+
+/// What a peer presented in its handshake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential<'a> {
+    /// Nothing (the NULL mechanism, as the seed's client).
+    Null,
+    /// A PLAIN password: the token.
+    Plain(&'a [u8]),
+    /// A CURVE client's public key (32 bytes).
+    Curve(&'a [u8]),
 }
 
 /// A ZAP decision.
@@ -117,7 +133,18 @@ impl AccessPolicy {
             token,
             allow,
             loopback_only,
+            curve: None,
         }
+    }
+
+    /// Adds CURVE encryption. A list of admitted client keys lifts protected mode, as a
+    /// token does; without one, any client that knows the server's public key gets in.
+    pub fn with_curve(mut self, keys: ServerKeys) -> Self {
+        if keys.clients.is_some() {
+            self.loopback_only = false;
+        }
+        self.curve = Some(keys);
+        self
     }
 
     /// Who may connect, in one word for `zlist.status`: `token`, `loopback-only`
@@ -125,6 +152,8 @@ impl AccessPolicy {
     pub fn label(&self) -> String {
         let base = if self.token.is_some() {
             "token"
+        } else if self.curve.as_ref().is_some_and(|c| c.clients.is_some()) {
+            "client-keys"
         } else if self.loopback_only {
             "loopback-only"
         } else {
@@ -144,11 +173,14 @@ impl AccessPolicy {
 
     /// Whether a ZAP handler must run at all.
     pub fn needs_handler(&self) -> bool {
-        self.token.is_some() || self.loopback_only || !self.allow.is_empty()
+        self.token.is_some()
+            || self.loopback_only
+            || !self.allow.is_empty()
+            || self.curve.as_ref().is_some_and(|c| c.clients.is_some())
     }
 
-    /// Decides on one peer. `password` is the PLAIN password, if the peer used PLAIN.
-    pub fn check(&self, address: Option<IpAddr>, password: Option<&[u8]>) -> Verdict {
+    /// Decides on one peer, from its address and what it presented.
+    pub fn check(&self, address: Option<IpAddr>, credential: Credential<'_>) -> Verdict {
         if self.loopback_only && !address.is_some_and(|a| is_loopback(&a)) {
             return Verdict::Deny(
                 "protected mode: only loopback clients until the server has a token",
@@ -160,10 +192,23 @@ impl AccessPolicy {
             return Verdict::Deny("address not in the allow list");
         }
         if let Some(token) = &self.token {
+            let password = match credential {
+                Credential::Plain(password) => password,
+                Credential::Null | Credential::Curve(_) => &[],
+            };
             // Check every time, whatever the outcome, so the timing says nothing.
-            let ok = token.matches(password.unwrap_or_default());
-            if !ok {
+            if !token.matches(password) {
                 return Verdict::Deny("wrong or missing token");
+            }
+        }
+        if let Some(admitted) = self.curve.as_ref().and_then(|c| c.clients.as_ref()) {
+            let known = match credential {
+                Credential::Curve(key) => <[u8; 32]>::try_from(key)
+                    .is_ok_and(|key| admitted.contains(&CurveKey::from_bytes(key))),
+                Credential::Null | Credential::Plain(_) => false,
+            };
+            if !known {
+                return Verdict::Deny("client key not admitted");
             }
         }
         Verdict::Allow
@@ -194,12 +239,13 @@ impl AccessPolicy {
         let address = std::str::from_utf8(frame(3))
             .ok()
             .and_then(|a| a.parse::<IpAddr>().ok());
-        let password = match frame(5) {
-            b"PLAIN" => Some(frame(7)),
-            b"NULL" => None,
+        let credential = match frame(5) {
+            b"PLAIN" => Credential::Plain(frame(7)),
+            b"CURVE" => Credential::Curve(frame(6)),
+            b"NULL" => Credential::Null,
             _ => return reply("400", "unsupported security mechanism"),
         };
-        match self.check(address, password) {
+        match self.check(address, credential) {
             Verdict::Allow => reply("200", "OK"),
             Verdict::Deny(reason) => {
                 let shown = address.map_or_else(|| "unknown".to_owned(), |a| a.to_string());
@@ -208,13 +254,6 @@ impl AccessPolicy {
             }
         }
     }
-}
-
-/// Whether the libzmq this binary runs with can encrypt (CURVE). The `zmq` crate's bundled
-/// libzmq is built without libsodium, so this is `false` unless zlist was built against a
-/// system libzmq that has it.
-pub fn curve_available() -> bool {
-    zmq::has("curve").unwrap_or(false)
 }
 
 fn is_loopback(address: &IpAddr) -> bool {
@@ -283,14 +322,23 @@ mod tests {
     fn public_bind_without_token_is_protected_mode() {
         let policy = AccessPolicy::for_bind("tcp://0.0.0.0:1234", None, vec![], false);
         assert!(policy.loopback_only && policy.needs_handler());
-        assert_eq!(policy.check(ip("127.0.0.1"), None), Verdict::Allow);
-        assert_eq!(policy.check(ip("::1"), None), Verdict::Allow);
-        assert_eq!(policy.check(ip("::ffff:127.0.0.1"), None), Verdict::Allow);
+        assert_eq!(
+            policy.check(ip("127.0.0.1"), Credential::Null),
+            Verdict::Allow
+        );
+        assert_eq!(policy.check(ip("::1"), Credential::Null), Verdict::Allow);
+        assert_eq!(
+            policy.check(ip("::ffff:127.0.0.1"), Credential::Null),
+            Verdict::Allow
+        );
         assert!(matches!(
-            policy.check(ip("203.0.113.9"), None),
+            policy.check(ip("203.0.113.9"), Credential::Null),
             Verdict::Deny(_)
         ));
-        assert!(matches!(policy.check(None, None), Verdict::Deny(_)));
+        assert!(matches!(
+            policy.check(None, Credential::Null),
+            Verdict::Deny(_)
+        ));
     }
 
     #[test]
@@ -308,20 +356,65 @@ mod tests {
     fn token_must_match_exactly() {
         let policy = AccessPolicy::for_bind("tcp://0.0.0.0:1", Token::new("s3cret"), vec![], false);
         assert_eq!(
-            policy.check(ip("203.0.113.9"), Some(b"s3cret")),
+            policy.check(ip("203.0.113.9"), Credential::Plain(b"s3cret")),
             Verdict::Allow
         );
         assert_eq!(
-            policy.check(ip("203.0.113.9"), Some(b"s3cre")),
+            policy.check(ip("203.0.113.9"), Credential::Plain(b"s3cre")),
             Verdict::Deny("wrong or missing token")
         );
         assert_eq!(
-            policy.check(ip("203.0.113.9"), Some(b"s3cret ")),
+            policy.check(ip("203.0.113.9"), Credential::Plain(b"s3cret ")),
             Verdict::Deny("wrong or missing token")
         );
         assert_eq!(
-            policy.check(ip("127.0.0.1"), None),
+            policy.check(ip("127.0.0.1"), Credential::Null),
             Verdict::Deny("wrong or missing token")
+        );
+    }
+
+    #[test]
+    fn curve_client_keys_admit_only_the_listed_keys_and_lift_protected_mode() {
+        let admitted = [7u8; 32];
+        let keys = ServerKeys {
+            keys: crate::net::curve::KeyPair::example(),
+            clients: Some(std::collections::HashSet::from([CurveKey::from_bytes(
+                admitted,
+            )])),
+        };
+        let policy = AccessPolicy::for_bind("tcp://0.0.0.0:1", None, vec![], false);
+        assert!(policy.loopback_only);
+        let policy = policy.with_curve(keys.clone());
+        assert!(!policy.loopback_only && policy.needs_handler() && !policy.needs_plain());
+        assert_eq!(policy.label(), "client-keys");
+        let far = ip("203.0.113.9");
+        assert_eq!(
+            policy.check(far, Credential::Curve(&admitted)),
+            Verdict::Allow
+        );
+        for refused in [
+            Credential::Curve(&[8u8; 32]),
+            Credential::Curve(&[7u8; 31]),
+            Credential::Null,
+            Credential::Plain(b"x"),
+        ] {
+            assert_eq!(
+                policy.check(far, refused),
+                Verdict::Deny("client key not admitted"),
+                "{refused:?}"
+            );
+        }
+        // Without a list, CURVE only encrypts: protected mode stays.
+        let open =
+            AccessPolicy::for_bind("tcp://0.0.0.0:1", None, vec![], false).with_curve(ServerKeys {
+                clients: None,
+                ..keys
+            });
+        assert!(open.loopback_only);
+        assert_eq!(open.label(), "loopback-only");
+        assert_eq!(
+            open.check(ip("127.0.0.1"), Credential::Curve(&[8u8; 32])),
+            Verdict::Allow
         );
     }
 
@@ -329,15 +422,24 @@ mod tests {
     fn allow_list_admits_only_its_networks() {
         let allow = parse_allow_list("10.0.0.0/8, 192.0.2.7,2001:db8::/32").unwrap();
         let policy = AccessPolicy::for_bind("tcp://0.0.0.0:1", None, allow, true);
-        assert_eq!(policy.check(ip("10.1.2.3"), None), Verdict::Allow);
-        assert_eq!(policy.check(ip("192.0.2.7"), None), Verdict::Allow);
-        assert_eq!(policy.check(ip("2001:db8::1"), None), Verdict::Allow);
+        assert_eq!(
+            policy.check(ip("10.1.2.3"), Credential::Null),
+            Verdict::Allow
+        );
+        assert_eq!(
+            policy.check(ip("192.0.2.7"), Credential::Null),
+            Verdict::Allow
+        );
+        assert_eq!(
+            policy.check(ip("2001:db8::1"), Credential::Null),
+            Verdict::Allow
+        );
         assert!(matches!(
-            policy.check(ip("192.0.2.8"), None),
+            policy.check(ip("192.0.2.8"), Credential::Null),
             Verdict::Deny(_)
         ));
         assert!(matches!(
-            policy.check(ip("127.0.0.1"), None),
+            policy.check(ip("127.0.0.1"), Credential::Null),
             Verdict::Deny(_)
         ));
     }

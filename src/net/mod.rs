@@ -1,6 +1,7 @@
 //! The wire and the list: protocol, list model, server and client worker, with no UI.
 pub mod access;
 pub mod client;
+pub mod curve;
 pub mod endpoint;
 pub mod list;
 pub mod live;

@@ -7,6 +7,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::net::access::{self, AccessPolicy};
+use crate::net::curve::{self, CurveError};
 use crate::net::endpoint::{self, EndpointError, Role};
 use crate::net::list::{Effect, RemoteList};
 use crate::net::live;
@@ -22,8 +23,9 @@ pub const DEFAULT_BIND: &str = "tcp://0.0.0.0:1234";
 const SEND_TIMEOUT: Duration = Duration::from_millis(100);
 
 /// Largest message a subscriber may send the publisher (a subscription is 1 byte plus its
-/// topic); a larger one drops that connection.
-const MAX_SUBSCRIPTION_BYTES: i64 = 256;
+/// topic); a larger one drops that connection. libzmq applies it to the handshake's
+/// commands too, and CURVE's INITIATE is about 300 bytes.
+const MAX_SUBSCRIPTION_BYTES: i64 = 1024;
 
 /// Whether and where a server publishes live updates (see `docs/protocol.md`, "Live
 /// updates").
@@ -150,6 +152,15 @@ pub enum ServerError {
     /// The data directory could not be loaded, or the final snapshot not written.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// CURVE was asked for and this build cannot encrypt.
+    #[error(transparent)]
+    Curve(#[from] CurveError),
+    /// A token and CURVE were both asked for.
+    #[error(
+        "a token and CURVE encryption cannot be combined (a connection uses one ZeroMQ \
+         mechanism): with CURVE, admit clients by their public keys (--curve-clients)"
+    )]
+    TokenWithCurve,
     /// The server thread panicked (a bug).
     #[error("the server thread stopped unexpectedly")]
     Panicked,
@@ -200,6 +211,14 @@ impl Server {
     /// list of a new, empty data directory: one that already holds a list ignores it.
     pub fn start(config: ServerConfig, list: RemoteList) -> Result<Self, ServerError> {
         let bind = endpoint::normalize(&config.bind, Role::Bind)?;
+        if config.access.curve.is_some() {
+            if config.access.token.is_some() {
+                return Err(ServerError::TokenWithCurve);
+            }
+            if !curve::available() {
+                return Err(CurveError::Unavailable.into());
+            }
+        }
         let service = match &config.storage {
             Storage::Memory => ListService::new(list, config.max_request_bytes),
             Storage::Disk(options) => {
@@ -600,9 +619,11 @@ fn start_zap_handler(
     Ok(Some(zap))
 }
 
-/// Turns on authentication on a server socket (requests or updates): every connection goes
-/// through ZAP, and with a token the PLAIN mechanism is required.
+/// Turns on authentication and encryption on a server socket (requests or updates): every
+/// connection goes through ZAP, with a token the PLAIN mechanism is required, and with
+/// CURVE keys the CURVE one.
 fn configure_access(router: &zmq::Socket, policy: &AccessPolicy) -> Result<(), ServerError> {
+    configure_curve(router, policy)?;
     if !policy.needs_handler() {
         return Ok(());
     }
@@ -615,6 +636,16 @@ fn configure_access(router: &zmq::Socket, policy: &AccessPolicy) -> Result<(), S
             .map_err(zmq_error("enabling PLAIN authentication"))?;
     }
     Ok(())
+}
+
+/// Turns on encryption on a server socket, when the policy asks for CURVE.
+fn configure_curve(socket: &zmq::Socket, policy: &AccessPolicy) -> Result<(), ServerError> {
+    match &policy.curve {
+        Some(keys) => keys
+            .apply(socket)
+            .map_err(zmq_error("enabling CURVE encryption")),
+        None => Ok(()),
+    }
 }
 
 /// Who is connected: counted from the sockets' monitors, for `zlist.status`.

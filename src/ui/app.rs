@@ -13,7 +13,8 @@ use crate::net::client::{
     self, ClientEvent, ClientHandle, ClientOptions, ConnectionState, LiveState, NotLive, Reply,
     RequestFailure, RequestId,
 };
-use crate::net::protocol::{Command, Position, ServerKind};
+use crate::net::protocol::{self, Command, Position, ServerKind};
+use crate::net::status::ServerStatus;
 use crate::ui::actions::{self, ActionInputs, ActionIntent, ActionsView};
 use crate::ui::connection_bar::{self, BarView, ConnectionIntent, Link};
 use crate::ui::console::{Console, ConsoleIntent, Source};
@@ -23,6 +24,7 @@ use crate::ui::i18n::Language;
 use crate::ui::list_table::{ListView, TableIntent};
 use crate::ui::log_capture::LogFeed;
 use crate::ui::paste::{self, PasteJob};
+use crate::ui::server_info::{self, NextAsk, ServerInfo, ServerInfoIntent, ServerInfoView};
 use crate::ui::settings::{AutoRefresh, Settings, ThemeChoice};
 use crate::ui::shortcuts::{self, Shortcut};
 use crate::ui::status::{self, Status, StatusIntent, StatusKind, StatusView};
@@ -82,6 +84,8 @@ pub struct App {
     export: Option<ExportJob>,
     show_shortcuts: bool,
     show_about: bool,
+    /// The server status window (`zlist.status`), open or not.
+    server_info: ServerInfo,
     applied_theme: Option<ThemeChoice>,
 }
 
@@ -155,6 +159,7 @@ impl App {
             export: None,
             show_shortcuts: false,
             show_about: false,
+            server_info: ServerInfo::default(),
             applied_theme: None,
         }
     }
@@ -216,7 +221,18 @@ impl App {
         self.live.as_ref().is_some_and(LiveState::is_following)
     }
 
-    /// Requests waiting for replies.
+    /// What the server last reported in the server status window, once it did.
+    pub fn server_status(&self) -> Option<&ServerStatus> {
+        self.server_info.status()
+    }
+
+    /// The server status window: open or not, its status, why there is none.
+    pub fn server_info(&self) -> &ServerInfo {
+        &self.server_info
+    }
+
+    /// Requests waiting for replies (the server status window's are not counted: they
+    /// never show in the status line).
     pub fn pending_requests(&self) -> usize {
         self.pending.len()
     }
@@ -238,9 +254,13 @@ impl App {
 
     /// The console's lines as text (all levels).
     pub fn console_text(&mut self) -> String {
+        self.console_text_at(crate::ui::settings::ConsoleLevel::Trace)
+    }
+
+    /// The console's lines as text, as the console shows them at `level`.
+    pub fn console_text_at(&mut self, level: crate::ui::settings::ConsoleLevel) -> String {
         let language = self.language();
-        self.console
-            .visible_text(crate::ui::settings::ConsoleLevel::Trace, language)
+        self.console.visible_text(level, language)
     }
 
     /// Replaces the list shown, as if the server had sent it (benchmarks).
@@ -279,6 +299,7 @@ impl App {
             timeout: Duration::from_millis(self.settings.timeout_ms),
             tries: self.settings.tries,
             token: crate::net::access::Token::new(&self.settings.token),
+            curve: None,
             live: true,
         };
         let ctx = self.ctx.clone();
@@ -322,6 +343,7 @@ impl App {
         self.paste = None;
         self.last_search = None;
         self.list.forget();
+        self.server_info.forget();
     }
 
     fn send(&mut self, command: Command) -> Option<RequestId> {
@@ -391,6 +413,7 @@ impl App {
         }
 
         self.auto_refresh();
+        self.poll_server_status();
         self.drain_log();
         self.poll_export();
     }
@@ -416,6 +439,40 @@ impl App {
         }
     }
 
+    /// While the server status window is open, asks for the status every
+    /// [`server_info::PERIOD`], one request at a time; closed, asks nothing.
+    fn poll_server_status(&mut self) {
+        if self.client.is_none() {
+            return;
+        }
+        let now = Instant::now();
+        match self.server_info.next_ask(now) {
+            NextAsk::Now => self.ask_server_status(now),
+            NextAsk::After(wait) => self.ctx.request_repaint_after(wait),
+            NextAsk::Idle => {}
+        }
+    }
+
+    /// Sends `zlist.status` for the window. Kept out of [`Self::pending`]: it never shows
+    /// in the status line.
+    fn ask_server_status(&mut self, now: Instant) {
+        if let Some(client) = &self.client
+            && !self.server_info.is_asking()
+        {
+            let id = client.handle.send_text(protocol::STATUS);
+            self.server_info.asked(id, now);
+        }
+    }
+
+    fn on_server_info_intent(&mut self, intent: ServerInfoIntent) {
+        match intent {
+            ServerInfoIntent::Refresh => {
+                self.server_info.refresh();
+                self.poll_server_status();
+            }
+        }
+    }
+
     fn drain_log(&mut self) {
         let Some(feed) = &self.log_feed else {
             return;
@@ -430,14 +487,31 @@ impl App {
             if line.target.starts_with("zlist::net::client") || line.target == "zlist::ui::app" {
                 continue;
             }
+            // The status window's requests come every 2 s: not at the usual level.
+            let level = if server_info::is_status_log(&line.text) {
+                Level::TRACE
+            } else {
+                line.level
+            };
             self.console
-                .push(line.at, line.level, Source::Server, &line.text);
+                .push(line.at, level, Source::Server, &line.text);
         }
     }
 
     fn on_event(&mut self, event: ClientEvent) {
         let language = self.language();
         match event {
+            // The server status window's requests: to the window, never the status line.
+            ClientEvent::Reply(reply)
+                if reply.command.is_none() && self.server_info.owns(reply.id, &reply.request) =>
+            {
+                self.round_trip = Some(reply.round_trip);
+                self.server_info
+                    .answered(reply.id, &reply.text, Instant::now());
+            }
+            ClientEvent::Failed { id, request, error } if self.server_info.owns(id, &request) => {
+                self.server_info.failed(id, error);
+            }
             ClientEvent::Reply(reply) => self.on_reply(reply),
             ClientEvent::Failed { id, request, error } => {
                 self.pending.remove(&id);
@@ -455,6 +529,7 @@ impl App {
                 }
             }
             ClientEvent::Cancelled(ids) => {
+                self.server_info.cancelled(&ids);
                 for id in &ids {
                     self.pending.remove(id);
                 }
@@ -501,8 +576,10 @@ impl App {
             ClientEvent::Server(kind) => self.server_kind = Some(kind),
             ClientEvent::Connection(state) => self.on_connection(state),
             ClientEvent::Debug(line) => {
+                // The status window's requests come every 2 s: not at the usual level.
+                let level = self.server_info.trail_level(line.level, &line.text);
                 self.console
-                    .push(line.at, line.level, Source::Client, &line.text);
+                    .push(line.at, level, Source::Client, &line.text);
             }
         }
     }
@@ -954,6 +1031,14 @@ impl App {
         self.clear_dialog(&ctx, language);
         self.paste_dialog(&ctx, language);
         self.help_windows(&ctx, language);
+        let endpoint = self.client.as_ref().map(|c| c.handle.endpoint().to_owned());
+        let view = ServerInfoView {
+            connected: self.client.is_some(),
+            endpoint: endpoint.as_deref(),
+        };
+        if let Some(intent) = self.server_info.window_ui(&ctx, view, language) {
+            self.on_server_info_intent(intent);
+        }
     }
 
     fn list_ui(&mut self, ui: &mut egui::Ui, language: Language) {
@@ -1017,6 +1102,14 @@ impl App {
             });
             ui.menu_button(t.menu_view, |ui| {
                 ui.checkbox(&mut self.settings.console_visible, t.show_console);
+                if ui
+                    .button(t.server_status_menu)
+                    .on_hover_text(t.server_status_tip)
+                    .clicked()
+                {
+                    self.open_server_status();
+                    ui.close();
+                }
                 ui.separator();
                 ui.label(t.theme);
                 ui.radio_value(
@@ -1089,6 +1182,12 @@ impl App {
                 ui.label(t.language);
             });
         });
+    }
+
+    /// Opens the server status window and asks at once (when connected).
+    fn open_server_status(&mut self) {
+        self.server_info.open();
+        self.poll_server_status();
     }
 
     fn clear_dialog(&mut self, ctx: &egui::Context, language: Language) {

@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::net::client::{ConnectionState, NotLive, RequestFailure};
+use crate::net::status::StatusError;
 
 /// A language the UI speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -370,6 +371,68 @@ impl Language {
         }
     }
 
+    /// Why the server status window shows no status: the server answered something else.
+    pub fn status_not_reported(self, error: &StatusError) -> String {
+        match (self, error) {
+            (Self::PtBr, StatusError::NotStatus(answer)) => format!(
+                "Este servidor (o da aula, seed) não informa seu estado: respondeu “{answer}” \
+                 a zlist.status. Só um servidor zlist responde a esse pedido."
+            ),
+            (Self::En, StatusError::NotStatus(answer)) => format!(
+                "This server (the seed's) does not report its status: it answered “{answer}” \
+                 to zlist.status. Only a zlist server answers that request."
+            ),
+            (Self::PtBr, StatusError::BadField(field)) => format!(
+                "O estado enviado pelo servidor não pôde ser lido: “{field}” falta ou é \
+                 inválido."
+            ),
+            (Self::En, StatusError::BadField(field)) => {
+                format!("The server's status could not be read: “{field}” is missing or invalid.")
+            }
+        }
+    }
+
+    /// How long ago the server status arrived.
+    pub fn status_updated(self, ago: Duration) -> String {
+        let secs = ago.as_secs();
+        match self {
+            Self::PtBr => format!("Atualizado há {secs} s"),
+            Self::En => format!("Updated {secs} s ago"),
+        }
+    }
+
+    /// Where a server keeps its list, as `zlist.status` says it (`memory`, `disk`);
+    /// unknown words are shown as they are.
+    pub fn storage_name(self, storage: &str) -> String {
+        match (self, storage) {
+            (Self::PtBr, "memory") => "memória (a lista se perde quando o servidor para)",
+            (Self::En, "memory") => "memory (the list is lost when the server stops)",
+            (Self::PtBr, "disk") => "disco (a lista sobrevive a um reinício)",
+            (Self::En, "disk") => "disk (the list survives a restart)",
+            (_, other) => other,
+        }
+        .to_owned()
+    }
+
+    /// Who may connect, as `zlist.status` says it (`token`, `loopback-only`, `open`, with
+    /// `+allow-list`); unknown words are shown as they are.
+    pub fn access_name<'a>(self, access: &'a str) -> String {
+        let word = |word: &'a str| -> &'a str {
+            match (self, word) {
+                (Self::PtBr, "token") => "exige token",
+                (Self::En, "token") => "token required",
+                (Self::PtBr, "loopback-only") => "só esta máquina (sem token: modo protegido)",
+                (Self::En, "loopback-only") => "this machine only (no token: protected mode)",
+                (Self::PtBr, "open") => "aberto a quem alcançar a porta",
+                (Self::En, "open") => "open to anyone who reaches the port",
+                (Self::PtBr, "allow-list") => "lista de endereços permitidos",
+                (Self::En, "allow-list") => "allow list of addresses",
+                (_, other) => other,
+            }
+        };
+        access.split('+').map(word).collect::<Vec<_>>().join(" + ")
+    }
+
     /// Waiting for replies.
     pub fn waiting(self, pending: usize) -> String {
         match self {
@@ -641,6 +704,39 @@ pub struct Texts {
     /// Time column note.
     pub console_time_tip: &'static str,
 
+    /// Menu entry that opens the server status window.
+    pub server_status_menu: &'static str,
+    /// The server status window's title.
+    pub server_status_title: &'static str,
+    /// What the window shows, and how often it asks.
+    pub server_status_tip: &'static str,
+    /// Ask the server for its status now.
+    pub server_status_refresh: &'static str,
+    /// Waiting for the first status.
+    pub server_status_asking: &'static str,
+    /// Status row: the server's software and version.
+    pub status_server: &'static str,
+    /// Status row: how long the server has been running.
+    pub status_uptime: &'static str,
+    /// Status row: connected clients.
+    pub status_clients: &'static str,
+    /// Status row: live-update subscribers.
+    pub status_subscribers: &'static str,
+    /// The server does not publish live updates.
+    pub status_live_off: &'static str,
+    /// Status row: elements in the list.
+    pub status_elements: &'static str,
+    /// Status row: the list's size in bytes.
+    pub status_bytes: &'static str,
+    /// Status row: changes since the start.
+    pub status_changes: &'static str,
+    /// Status row: requests answered / with an error.
+    pub status_requests: &'static str,
+    /// Status row: where the list is kept.
+    pub status_storage: &'static str,
+    /// Status row: who may connect.
+    pub status_access: &'static str,
+
     /// Nothing happened yet.
     pub ready: &'static str,
     /// The client worker stopped.
@@ -788,6 +884,24 @@ pub static PT_BR: Texts = Texts {
     source_server: "servidor",
     source_app: "app",
     console_time_tip: "Horário UTC",
+
+    server_status_menu: "Estado do servidor…",
+    server_status_title: "Estado do servidor",
+    server_status_tip: "Pergunta ao servidor como ele está (zlist.status): tempo no ar, clientes, \
+                        tamanho da lista, pedidos. Com a janela aberta, pergunta de novo a cada 2 s.",
+    server_status_refresh: "Atualizar estado",
+    server_status_asking: "Perguntando ao servidor…",
+    status_server: "Servidor",
+    status_uptime: "Tempo no ar",
+    status_clients: "Clientes conectados",
+    status_subscribers: "Inscritos nas atualizações ao vivo",
+    status_live_off: "atualizações ao vivo desligadas",
+    status_elements: "Elementos",
+    status_bytes: "Tamanho em bytes",
+    status_changes: "Mudanças desde o início",
+    status_requests: "Pedidos respondidos / com erro",
+    status_storage: "Armazenamento",
+    status_access: "Acesso",
 
     ready: "Pronto.",
     client_gone: "O cliente parou inesperadamente: clique em Conectar de novo.",
@@ -943,6 +1057,24 @@ pub static EN: Texts = Texts {
     source_server: "server",
     source_app: "app",
     console_time_tip: "UTC time",
+
+    server_status_menu: "Server status…",
+    server_status_title: "Server status",
+    server_status_tip: "Ask the server how it is doing (zlist.status): uptime, clients, list \
+                        size, requests. While the window is open, it asks again every 2 s.",
+    server_status_refresh: "Refresh status",
+    server_status_asking: "Asking the server…",
+    status_server: "Server",
+    status_uptime: "Uptime",
+    status_clients: "Clients connected",
+    status_subscribers: "Live-update subscribers",
+    status_live_off: "live updates off",
+    status_elements: "Elements",
+    status_bytes: "Size in bytes",
+    status_changes: "Changes since start",
+    status_requests: "Requests answered / with an error",
+    status_storage: "Storage",
+    status_access: "Access",
 
     ready: "Ready.",
     client_gone: "The client stopped unexpectedly: click Connect again.",

@@ -17,6 +17,7 @@ pub mod list_table;
 pub mod log_capture;
 pub mod paste;
 pub mod perf;
+pub mod server_info;
 pub mod settings;
 pub mod shortcuts;
 pub mod status;

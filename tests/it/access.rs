@@ -41,6 +41,7 @@ fn client(endpoint: &str, token: Option<&str>) -> (ClientHandle, Receiver<Client
             timeout: Duration::from_millis(400),
             tries: 2,
             token: token.and_then(Token::new),
+            curve: None,
             live: false,
         },
         Box::new(|| {}),
@@ -50,12 +51,12 @@ fn client(endpoint: &str, token: Option<&str>) -> (ClientHandle, Receiver<Client
 
 /// What became of one request, and the connection states seen on the way.
 #[derive(Debug)]
-enum Ending {
+pub(crate) enum Ending {
     Reply(String),
     Failed(RequestFailure),
 }
 
-fn outcome(
+pub(crate) fn outcome(
     handle: &ClientHandle,
     events: &Receiver<ClientEvent>,
     text: &str,
@@ -249,7 +250,7 @@ fn a_flood_from_one_client_does_not_starve_another() {
 }
 
 /// Runs `zlist ARGS` to completion (bounded) with extra environment.
-fn run_zlist(args: &[&str], envs: &[(&str, &str)]) -> std::process::Output {
+pub(crate) fn run_zlist(args: &[&str], envs: &[(&str, &str)]) -> std::process::Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_zlist"));
     command
         .args(args)
@@ -281,14 +282,14 @@ fn run_bounded(command: &mut Command, args: &[&str]) -> std::process::Output {
 }
 
 /// A `zlist server` process and its log, read until it says where it listens.
-struct ServerProcess {
+pub(crate) struct ServerProcess {
     child: Child,
-    endpoint: String,
+    pub(crate) endpoint: String,
     log: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 impl ServerProcess {
-    fn start(prefix: &[&str], args: &[&str], envs: &[(&str, &str)]) -> Self {
+    pub(crate) fn start(prefix: &[&str], args: &[&str], envs: &[(&str, &str)]) -> Self {
         let (program, rest) = match prefix.split_first() {
             Some((program, rest)) => (program.to_string(), rest.to_vec()),
             None => (env!("CARGO_BIN_EXE_zlist").to_owned(), vec![]),
@@ -334,7 +335,7 @@ impl ServerProcess {
         }
     }
 
-    fn stop(mut self) -> String {
+    pub(crate) fn stop(mut self) -> String {
         let _ = Command::new("kill")
             .arg(self.child.id().to_string())
             .status();

@@ -36,6 +36,7 @@ pub(crate) fn spawn_client(
             timeout: Duration::from_millis(timeout_ms),
             tries,
             token: None,
+            curve: None,
             live: false,
         },
         Box::new(|| {}),

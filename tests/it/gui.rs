@@ -878,3 +878,152 @@ fn gui_without_live_updates_says_so_and_refreshes_after_changes_and_periodically
         app.list_items() == ["mine", "theirs"]
     });
 }
+
+/// Opens View › Server status… as a user would.
+fn open_server_status(harness: &mut Harness<'_, App>) {
+    click_button(harness, "View");
+    click_button(harness, "Server status…");
+    assert!(harness.state().server_info().is_open());
+}
+
+#[test]
+fn gui_server_status_window_shows_the_servers_counts_and_refreshes() {
+    let mut harness = gui(test_settings());
+    start_local_server(&mut harness);
+    append_typed(&mut harness, &["one"]);
+    let status_before = harness.state().status().clone();
+
+    open_server_status(&mut harness);
+    wait_for(&mut harness, "the server's status", |app| {
+        app.server_status()
+            .is_some_and(|status| status.elements == 1 && status.clients >= 1)
+    });
+    harness.step();
+    let status = harness.state().server_status().cloned().expect("a status");
+    assert_eq!(status.bytes, 3);
+    assert_eq!(status.storage, "memory");
+    for label in [
+        "Uptime",
+        "Clients connected",
+        "Live-update subscribers",
+        "Elements",
+        "Requests answered / with an error",
+    ] {
+        assert!(harness.query_by_label(label).is_some(), "no {label:?} row");
+    }
+    let server = format!("zlist/{}", env!("CARGO_PKG_VERSION"));
+    assert!(
+        harness.query_by_label(&server).is_some(),
+        "the server's name"
+    );
+    assert!(
+        harness
+            .query_by_label_contains("memory (the list is lost")
+            .is_some(),
+        "the storage, in words"
+    );
+
+    // Another client's append shows by itself: the open window asks every 2 s.
+    let endpoint = harness.state().local_endpoint().expect("the local server");
+    let context = zmq::Context::new();
+    let other = crate::support::req_socket(&context, &endpoint);
+    crate::support::request(&other, "append two");
+    wait_for(&mut harness, "the periodic status", |app| {
+        app.server_status()
+            .is_some_and(|status| status.elements == 2 && status.bytes == 6)
+    });
+    // Refresh asks again at once.
+    let answered = harness.state().server_status().map_or(0, |s| s.requests);
+    click_button(&mut harness, "Refresh status");
+    wait_for(&mut harness, "the refreshed status", |app| {
+        app.server_status().is_some_and(|s| s.requests > answered)
+    });
+
+    // None of it touched the status line, the spinner or the console at its usual level.
+    assert_eq!(harness.state().status(), &status_before);
+    assert_eq!(harness.state().pending_requests(), 0);
+    let usual = harness
+        .state_mut()
+        .console_text_at(zlist::ui::settings::ConsoleLevel::Debug);
+    assert!(!usual.contains("zlist.status"), "{usual}");
+    assert!(harness.state_mut().console_text().contains("zlist.status"));
+
+    // Closed, it asks nothing more.
+    click_button(&mut harness, "Close window");
+    assert!(!harness.state().server_info().is_open());
+    wait_for(&mut harness, "the last status reply", |app| {
+        !app.server_info().is_asking()
+    });
+    let last = harness.state().server_info().fetched_at();
+    let until = Instant::now() + Duration::from_millis(2500);
+    while Instant::now() < until {
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!harness.state().server_info().is_asking());
+    assert_eq!(harness.state().server_info().fetched_at(), last);
+    harness.run_ok();
+}
+
+#[test]
+fn gui_server_status_window_without_a_connection_says_to_connect_first() {
+    let mut harness = gui(test_settings());
+    harness.step();
+    open_server_status(&mut harness);
+    assert!(
+        harness.query_by_label("Server status").is_some(),
+        "the window"
+    );
+    assert!(
+        harness
+            .query_all_by_label_contains("Connect to a server first")
+            .next()
+            .is_some()
+    );
+    assert!(
+        harness
+            .get_by_role_and_label(Role::Button, "Refresh status")
+            .accesskit_node()
+            .is_disabled()
+    );
+    harness.run_steps(3);
+    assert!(harness.state().server_status().is_none());
+    assert!(!harness.state().server_info().is_asking());
+    harness.check_accessibility();
+}
+
+#[test]
+fn gui_server_status_window_explains_that_the_seed_does_not_report_it() {
+    let Some(seed) = crate::client::SeedServer::start() else {
+        return;
+    };
+    let mut settings = test_settings();
+    settings.endpoint = seed.endpoint.clone();
+    settings.timeout_ms = 3000;
+    let mut harness = gui(settings);
+    click_button(&mut harness, "Connect");
+    wait_for(&mut harness, "the seed server's list", |app| {
+        app.has_list() && app.server_kind() == Some(&ServerKind::Seed)
+    });
+    let status_before = harness.state().status().clone();
+    open_server_status(&mut harness);
+    wait_for(&mut harness, "the seed's answer", |app| {
+        app.server_info().problem().is_some()
+    });
+    harness.step();
+    assert!(harness.state().server_status().is_none());
+    assert!(
+        harness
+            .query_by_label_contains("This server (the seed's) does not report its status")
+            .is_some()
+    );
+    assert!(
+        harness
+            .query_by_label_contains("Comando inválido.")
+            .is_some()
+    );
+    assert_eq!(harness.state().status(), &status_before);
+    // It asked once: the seed will not answer differently later.
+    harness.run_steps(3);
+    assert!(!harness.state().server_info().is_asking());
+}

@@ -70,6 +70,7 @@ impl Follower {
                 timeout: Duration::from_millis(1500),
                 tries: 3,
                 token: token.and_then(Token::new),
+                curve: None,
                 live: true,
             },
             Box::new(|| {}),

@@ -5,6 +5,7 @@ mod bench;
 mod cli_client;
 mod cli_server;
 mod client;
+mod curve;
 mod durability;
 mod gui;
 mod live;

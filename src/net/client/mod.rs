@@ -14,6 +14,7 @@ use std::time::{Duration, SystemTime};
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::net::access::Token;
+use crate::net::curve::{self, ClientKeys, CurveError};
 use crate::net::endpoint::{self, EndpointError, Role};
 use crate::net::list::Effect;
 use crate::net::live::Epoch;
@@ -48,6 +49,8 @@ pub struct ClientOptions {
     /// The server's access token, presented with ZeroMQ's PLAIN mechanism; `None` connects
     /// without one (the NULL mechanism, as the seed's client does).
     pub token: Option<Token>,
+    /// Encrypt with CURVE: the server's public key and this client's keys. Excludes a token.
+    pub curve: Option<ClientKeys>,
     /// Follow the list live: ask which server this is as soon as the worker starts, and
     /// when it publishes updates, subscribe and report [`ClientEvent::Snapshot`],
     /// [`ClientEvent::Update`] and [`ClientEvent::Live`]. Off by default: a one-shot
@@ -62,6 +65,7 @@ impl Default for ClientOptions {
             timeout: DEFAULT_TIMEOUT,
             tries: DEFAULT_TRIES,
             token: None,
+            curve: None,
             live: false,
         }
     }
@@ -82,6 +86,9 @@ pub enum ClientError {
     /// libzmq could not create the worker's wake-up sockets (too many open files?).
     #[error("cannot create the client's sockets: {0}")]
     Socket(#[source] zmq::Error),
+    /// CURVE was asked for and this build cannot encrypt.
+    #[error(transparent)]
+    Curve(#[from] CurveError),
 }
 
 /// A request's number, unique within one [`ClientHandle`], increasing in queue order.
@@ -263,7 +270,8 @@ pub enum RequestFailure {
     /// not admit (protected mode, allow list).
     #[error(
         "the server at {endpoint} refused the connection: wrong or missing token \
-         (give it with --token, ZLIST_TOKEN or --token-file), or this address is not allowed"
+         (give it with --token, ZLIST_TOKEN or --token-file), a CURVE key it does not admit \
+         (--key-file), or this address is not allowed"
     )]
     Refused {
         /// The server's address.
@@ -273,7 +281,8 @@ pub enum RequestFailure {
     /// not offer (a token), or it is no ZeroMQ server.
     #[error(
         "the ZeroMQ handshake with {endpoint} failed: the server requires a token you did not \
-         give (--token, ZLIST_TOKEN or --token-file), or it is not a ZeroMQ server"
+         give (--token, ZLIST_TOKEN or --token-file), it encrypts with CURVE and --server-key \
+         is missing or not its key, or it is not a ZeroMQ server"
     )]
     HandshakeFailed {
         /// The server's address.
@@ -308,7 +317,8 @@ pub enum ConnectionState {
     Retrying,
     /// The peer did not complete a ZMTP handshake (not a ZeroMQ server?).
     HandshakeFailed,
-    /// The server refused the handshake: wrong or missing token.
+    /// The server refused the handshake: wrong or missing token, or a CURVE key it does not
+    /// admit.
     AuthFailed,
     /// The last request got no reply after all tries.
     Unreachable {
@@ -331,10 +341,14 @@ impl ConnectionState {
             Self::Disconnected => "desconectado".to_owned(),
             Self::Retrying => "tentando conectar de novo".to_owned(),
             Self::HandshakeFailed => {
-                "o handshake ZeroMQ falhou (o servidor exige token? é um servidor ZeroMQ?)"
+                "o handshake ZeroMQ falhou (o servidor exige token? a chave CURVE do servidor \
+                 confere? é um servidor ZeroMQ?)"
                     .to_owned()
             }
-            Self::AuthFailed => "token errado ou ausente: autenticação recusada".to_owned(),
+            Self::AuthFailed => {
+                "token errado ou ausente, ou chave CURVE não admitida: autenticação recusada"
+                    .to_owned()
+            }
             Self::Unreachable { tries } => {
                 format!("servidor inalcançável (sem resposta após {tries} tentativas)")
             }
@@ -409,6 +423,16 @@ pub fn spawn(
     if options.timeout.is_zero() {
         return Err(ClientError::Options("--timeout must be more than 0"));
     }
+    if options.curve.is_some() {
+        if options.token.is_some() {
+            return Err(ClientError::Options(
+                "a token and CURVE cannot be combined: a CURVE server admits clients by key",
+            ));
+        }
+        if !curve::available() {
+            return Err(CurveError::Unavailable.into());
+        }
+    }
     let (order_tx, order_rx) = crossbeam_channel::unbounded();
     let (event_tx, event_rx) = crossbeam_channel::unbounded();
     let context = zmq::Context::new();
@@ -418,6 +442,7 @@ pub fn spawn(
         timeout: options.timeout,
         tries: options.tries,
         token: options.token,
+        curve: options.curve,
         live: options.live,
     };
     let worker_context = context.clone();

@@ -19,6 +19,7 @@ use super::{
     RequestFailure, RequestId, Waker,
 };
 use crate::net::access::{self, Token};
+use crate::net::curve::ClientKeys;
 use crate::net::endpoint::{self, Role};
 use crate::net::live::{self, Step, Tracker};
 use crate::net::monitor::parse_monitor_frame;
@@ -49,6 +50,7 @@ pub(crate) struct Config {
     pub(crate) timeout: Duration,
     pub(crate) tries: u32,
     pub(crate) token: Option<Token>,
+    pub(crate) curve: Option<ClientKeys>,
     pub(crate) live: bool,
 }
 
@@ -582,12 +584,7 @@ impl Worker {
         sub.set_linger(0).map_err(|e| ("ZMQ_LINGER", e))?;
         sub.set_rcvhwm(live::HIGH_WATER_MARK)
             .map_err(|e| ("ZMQ_RCVHWM", e))?;
-        if let Some(token) = &self.config.token {
-            sub.set_plain_username(Some(access::PLAIN_USER))
-                .map_err(|e| ("ZMQ_PLAIN_USERNAME", e))?;
-            sub.set_plain_password(Some(token.expose()))
-                .map_err(|e| ("ZMQ_PLAIN_PASSWORD", e))?;
-        }
+        self.set_credentials(&sub)?;
         if endpoint::is_ipv6(endpoint) {
             sub.set_ipv6(true).map_err(|e| ("ZMQ_IPV6", e))?;
         }
@@ -1059,18 +1056,30 @@ impl Worker {
         )
     }
 
+    /// What the socket presents in its handshake: the token (PLAIN), CURVE keys, or
+    /// nothing (NULL, as the seed's client).
+    fn set_credentials(&self, socket: &zmq::Socket) -> Result<(), (&'static str, zmq::Error)> {
+        if let Some(token) = &self.config.token {
+            socket
+                .set_plain_username(Some(access::PLAIN_USER))
+                .map_err(|e| ("ZMQ_PLAIN_USERNAME", e))?;
+            socket
+                .set_plain_password(Some(token.expose()))
+                .map_err(|e| ("ZMQ_PLAIN_PASSWORD", e))?;
+        }
+        if let Some(keys) = &self.config.curve {
+            keys.apply(socket).map_err(|e| ("ZMQ_CURVE_SERVERKEY", e))?;
+        }
+        Ok(())
+    }
+
     fn open(&self) -> Result<Link, (&'static str, zmq::Error)> {
         let req = self
             .context
             .socket(zmq::REQ)
             .map_err(|e| ("criar o socket REQ", e))?;
         req.set_linger(0).map_err(|e| ("ZMQ_LINGER", e))?;
-        if let Some(token) = &self.config.token {
-            req.set_plain_username(Some(access::PLAIN_USER))
-                .map_err(|e| ("ZMQ_PLAIN_USERNAME", e))?;
-            req.set_plain_password(Some(token.expose()))
-                .map_err(|e| ("ZMQ_PLAIN_PASSWORD", e))?;
-        }
+        self.set_credentials(&req)?;
         if endpoint::is_ipv6(&self.config.endpoint) {
             req.set_ipv6(true).map_err(|e| ("ZMQ_IPV6", e))?;
         }
@@ -1141,12 +1150,16 @@ impl Worker {
                 self.refused.get_or_insert(Refusal::Handshake);
                 format!(
                     "Handshake ZeroMQ com {endpoint} falhou: o servidor exige um token que \
-                     não foi dado, ou o outro lado não é um servidor ZeroMQ compatível."
+                     não foi dado, cifra com CURVE e a chave do servidor não confere, ou o \
+                     outro lado não é um servidor ZeroMQ compatível."
                 )
             }
             MonitorEvent::Known(E::HANDSHAKE_FAILED_AUTH) => {
                 self.refused = Some(Refusal::Auth);
-                format!("O servidor {endpoint} recusou a autenticação (token errado ou ausente).")
+                format!(
+                    "O servidor {endpoint} recusou a autenticação (token errado ou ausente, ou \
+                     chave CURVE não admitida)."
+                )
             }
             MonitorEvent::Known(_) | MonitorEvent::Other => return,
         };
@@ -1295,10 +1308,12 @@ fn failure_pt(failure: &RequestFailure) -> String {
         ),
         RequestFailure::HandshakeFailed { endpoint } => format!(
             "o handshake ZeroMQ com {endpoint} falhou: o servidor exige um token que não foi \
-             dado, ou não é um servidor ZeroMQ."
+             dado, cifra com CURVE e a chave do servidor falta ou não confere, ou não é um \
+             servidor ZeroMQ."
         ),
         RequestFailure::Refused { endpoint } => format!(
-            "o servidor {endpoint} recusou a conexão: token errado ou ausente, ou este \
+            "o servidor {endpoint} recusou a conexão: token errado ou ausente, chave CURVE não \
+             admitida, ou este \
              endereço não é permitido."
         ),
         RequestFailure::Stopped => "o cliente parou antes da resposta.".to_owned(),
