@@ -146,7 +146,8 @@ fn server_access(args: &ServerArgs) -> anyhow::Result<zlist::net::access::Access
         tracing::warn!(
             "protected mode: {} is not a loopback address and no token is set, so only \
              clients on this machine are served. To open it to others, set a token \
-             (--token-file FILE or ZLIST_TOKEN) and give it to your clients, or, knowing that \
+             (--token-file FILE or ZLIST_TOKEN) and give it to your clients, or admit CURVE \
+             client keys (--curve-clients), or, knowing that \
              anyone who reaches the port can then read and wipe the list, pass --insecure",
             args.bind
         );
@@ -163,6 +164,16 @@ fn server_access(args: &ServerArgs) -> anyhow::Result<zlist::net::access::Access
         tracing::info!(
             "only clients from {} are admitted",
             args.allow.as_deref().unwrap_or_default()
+        );
+    }
+    if policy.curve.is_none() {
+        tracing::info!(
+            "encryption (CURVE): {}",
+            if zlist::net::curve::available() {
+                "available in this build, off (--curve-secret-file turns it on)"
+            } else {
+                "not in this build (scripts/curve.sh build makes one that has it)"
+            }
         );
     }
     if policy.needs_plain() {

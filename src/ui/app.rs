@@ -13,6 +13,7 @@ use crate::net::client::{
     self, ClientEvent, ClientHandle, ClientOptions, ConnectionState, LiveState, NotLive, Reply,
     RequestFailure, RequestId,
 };
+use crate::net::curve::{ClientKeys, CurveKey, KeyPair};
 use crate::net::protocol::{self, Command, Position, ServerKind};
 use crate::net::status::ServerStatus;
 use crate::ui::actions::{self, ActionInputs, ActionIntent, ActionsView};
@@ -294,12 +295,22 @@ impl App {
     fn connect(&mut self, endpoint: &str, local: bool) {
         self.disconnect_quietly();
         let language = self.language();
+        // The embedded server does not encrypt: the key is for remote servers.
+        let curve = if local { Ok(None) } else { self.curve_keys() };
+        let curve = match curve {
+            Ok(curve) => curve,
+            Err(error) => {
+                let text = format!("{}: {error:#}", language.texts().curve_key_error);
+                self.set_status(StatusKind::Error, text);
+                return;
+            }
+        };
         let options = ClientOptions {
             endpoint: endpoint.to_owned(),
             timeout: Duration::from_millis(self.settings.timeout_ms),
             tries: self.settings.tries,
             token: crate::net::access::Token::new(&self.settings.token),
-            curve: None,
+            curve,
             live: true,
         };
         let ctx = self.ctx.clone();
@@ -325,6 +336,23 @@ impl App {
                 );
             }
         }
+    }
+
+    /// The CURVE keys the settings ask for: none without a server key; this client's key
+    /// file, or a new key pair.
+    fn curve_keys(&self) -> anyhow::Result<Option<ClientKeys>> {
+        let server_key = self.settings.server_key.trim();
+        if server_key.is_empty() {
+            return Ok(None);
+        }
+        let server = CurveKey::from_text_or_file(server_key)?;
+        let key_file = self.settings.key_file.trim();
+        let own = if key_file.is_empty() {
+            KeyPair::generate()?
+        } else {
+            KeyPair::from_secret_file(std::path::Path::new(key_file))?
+        };
+        Ok(Some(ClientKeys { server, own }))
     }
 
     /// Stops the engine (joining its thread) and forgets everything it reported.
@@ -1135,6 +1163,18 @@ impl App {
                     ui.add(egui::DragValue::new(&mut self.settings.tries).range(1..=20))
                         .labelled_by(label.id);
                 });
+                let can_encrypt = crate::net::curve::available();
+                ui.horizontal(|ui| {
+                    let label = ui.label(t.key_file_label);
+                    ui.add_enabled(
+                        can_encrypt,
+                        egui::TextEdit::singleline(&mut self.settings.key_file)
+                            .desired_width(160.0),
+                    )
+                    .labelled_by(label.id)
+                    .on_hover_text(t.key_file_tip)
+                    .on_disabled_hover_text(t.curve_unavailable);
+                });
                 ui.label(egui::RichText::new(t.applies_next_connect).small().weak());
                 ui.separator();
                 ui.label(t.auto_refresh).on_hover_text(t.auto_refresh_tip);
@@ -1319,6 +1359,11 @@ impl App {
             .show(ctx, |ui| {
                 ui.heading(format!("zlist {}", env!("CARGO_PKG_VERSION")));
                 ui.label(t.about_text);
+                ui.label(if crate::net::curve::available() {
+                    t.curve_available_line
+                } else {
+                    t.curve_unavailable
+                });
             });
     }
 }

@@ -543,6 +543,24 @@ pub struct Texts {
     pub token_hint: &'static str,
     /// The token field's tooltip.
     pub token_tip: &'static str,
+    /// The CURVE server key field's label.
+    pub server_key_label: &'static str,
+    /// Its hint when empty.
+    pub server_key_hint: &'static str,
+    /// Its tooltip, when this build can encrypt.
+    pub server_key_tip: &'static str,
+    /// Its tooltip, when this build cannot.
+    pub curve_unavailable: &'static str,
+    /// Its hint, when this build cannot.
+    pub curve_unavailable_hint: &'static str,
+    /// The client key file field's label (View menu).
+    pub key_file_label: &'static str,
+    /// Its tooltip.
+    pub key_file_tip: &'static str,
+    /// Prefix of the error for a server key or key file that cannot be used.
+    pub curve_key_error: &'static str,
+    /// The About window's line when this build can encrypt.
+    pub curve_available_line: &'static str,
     /// The status light's accessible name.
     pub status_light: &'static str,
     /// A zlist server answered.
@@ -796,6 +814,19 @@ pub static PT_BR: Texts = Texts {
     token_hint: "(nenhum)",
     token_tip: "O segredo que o servidor exige (zlist server --token-file). Vazio: sem token. \
                 Com o servidor local ligado, os clientes também precisam dele.",
+    server_key_label: "Chave do servidor",
+    server_key_hint: "(sem cifra)",
+    server_key_tip: "Cifra a conexão com CURVE: a chave pública do servidor (o zlist server a \
+                     mostra ao iniciar) ou o caminho do seu arquivo .key. Vazio: sem cifra. \
+                     Não se combina com um token.",
+    curve_unavailable_hint: "(indisponível)",
+    curve_unavailable: "Este zlist não cifra: sua libzmq não tem CURVE. Para cifrar, compile com \
+                        scripts/curve.sh build (veja o README, \"Encryption\").",
+    key_file_label: "Meu arquivo de chave (CURVE)",
+    key_file_tip: "O arquivo NOME.key_secret feito por zlist keygen, para servidores que só \
+                   admitem chaves listadas. Vazio: uma chave nova a cada conexão.",
+    curve_key_error: "Não foi possível usar a chave CURVE",
+    curve_available_line: "Cifra (CURVE): disponível neste build.",
     status_light: "Estado da conexão",
     server_zlist: "servidor zlist",
     server_seed: "servidor da aula (só o protocolo seed)",
@@ -971,6 +1002,19 @@ pub static EN: Texts = Texts {
     token_hint: "(none)",
     token_tip: "The secret the server requires (zlist server --token-file). Empty: no token. \
                 With the local server on, clients need it too.",
+    server_key_label: "Server key",
+    server_key_hint: "(no encryption)",
+    server_key_tip: "Encrypts the connection with CURVE: the server's public key (zlist server \
+                     shows it at start) or the path of its .key file. Empty: no encryption. \
+                     Not combined with a token.",
+    curve_unavailable_hint: "(unavailable)",
+    curve_unavailable: "This zlist cannot encrypt: its libzmq has no CURVE. To encrypt, build \
+                        with scripts/curve.sh build (see the README, \"Encryption\").",
+    key_file_label: "My key file (CURVE)",
+    key_file_tip: "The NAME.key_secret file made by zlist keygen, for servers that admit only \
+                   listed keys. Empty: a new key for each connection.",
+    curve_key_error: "Cannot use the CURVE key",
+    curve_available_line: "Encryption (CURVE): available in this build.",
     status_light: "Connection state",
     server_zlist: "zlist server",
     server_seed: "classroom server (seed protocol only)",

@@ -159,6 +159,10 @@ pub struct Settings {
     /// The access token for servers that require one (empty: none). Also required of
     /// clients by the embedded server when set.
     pub token: String,
+    /// The CURVE server key (Z85 text or a .key file's path); empty: no encryption.
+    pub server_key: String,
+    /// This client's CURVE secret key file; empty: a new key pair per connection.
+    pub key_file: String,
     /// How long one try waits for a reply, in milliseconds.
     pub timeout_ms: u64,
     /// How many times a request is tried.
@@ -184,6 +188,8 @@ impl Default for Settings {
             recent_endpoints: Vec::new(),
             local_server: LocalServerSettings::default(),
             token: String::new(),
+            server_key: String::new(),
+            key_file: String::new(),
             timeout_ms: 2500,
             tries: 3,
             console_visible: true,

@@ -1027,3 +1027,63 @@ fn gui_server_status_window_explains_that_the_seed_does_not_report_it() {
     harness.run_steps(3);
     assert!(!harness.state().server_info().is_asking());
 }
+
+#[test]
+fn gui_curve_server_key_encrypts_when_the_build_can_and_says_why_not_otherwise() {
+    use zlist::net::access::AccessPolicy;
+    use zlist::net::curve::{self, KeyPair, ServerKeys};
+    use zlist::net::server::{Publish, Server, ServerConfig};
+    if !curve::available() {
+        assert!(std::env::var_os("ZLIST_EXPECT_CURVE").is_none());
+        let mut harness = gui(test_settings());
+        harness.step();
+        let field = harness.get_by_role_and_label(Role::TextInput, "Server key");
+        assert!(field.accesskit_node().is_disabled(), "no CURVE, no key");
+        return;
+    }
+    let keys = KeyPair::generate().unwrap();
+    let server = Server::start(
+        ServerConfig {
+            bind: "tcp://127.0.0.1:0".into(),
+            access: AccessPolicy::default().with_curve(ServerKeys {
+                keys: keys.clone(),
+                clients: None,
+            }),
+            publish: Publish::NextPort,
+            ..ServerConfig::default()
+        },
+        Default::default(),
+    )
+    .unwrap();
+    let mut settings = test_settings();
+    settings.endpoint = server.endpoint().to_owned();
+    settings.server_key = "not a key".to_owned();
+    let mut harness = gui(settings);
+    click_button(&mut harness, "Connect");
+    wait_for(&mut harness, "the bad key's error", |app| {
+        app.status().text.contains("Cannot use the CURVE key")
+    });
+    assert!(
+        status_text(&harness).contains("not a CURVE key"),
+        "{}",
+        status_text(&harness)
+    );
+
+    replace_text(
+        &mut harness,
+        Role::TextInput,
+        "Server key",
+        &keys.public.to_string(),
+    );
+    click_button(&mut harness, "Connect");
+    wait_for(&mut harness, "the encrypted connection", |app| {
+        app.has_list() && app.link() == Link::Engine(ConnectionState::Connected)
+    });
+    set_field(&mut harness, "Value", "cifrado");
+    harness.key_press(egui::Key::Enter);
+    wait_for(&mut harness, "the element", |app| {
+        app.list_items() == ["cifrado"]
+    });
+    drop(harness);
+    assert_eq!(server.stop().unwrap().items(), ["cifrado"]);
+}
