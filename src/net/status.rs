@@ -102,7 +102,16 @@ impl ServerStatus {
             ("clients", clients),
             (
                 "list",
-                format!("{} elements, {} bytes", self.elements, self.bytes),
+                format!(
+                    "{} {}, {} bytes",
+                    self.elements,
+                    if self.elements == 1 {
+                        "element"
+                    } else {
+                        "elements"
+                    },
+                    self.bytes
+                ),
             ),
             ("changes", format!("{} since the start", self.changes)),
             (

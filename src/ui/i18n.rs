@@ -242,21 +242,32 @@ impl Language {
         }
     }
 
+    /// `count` elements, with the noun in the singular for one.
+    pub fn elements(self, count: usize) -> String {
+        match (self, count) {
+            (Self::PtBr, 1) => "1 elemento".to_owned(),
+            (Self::PtBr, _) => format!("{count} elementos"),
+            (Self::En, 1) => "1 element".to_owned(),
+            (Self::En, _) => format!("{count} elements"),
+        }
+    }
+
     /// The list arrived.
     pub fn list_refreshed(self, len: usize) -> String {
+        let elements = self.elements(len);
         match self {
-            Self::PtBr => format!("Lista atualizada: {len} elementos."),
-            Self::En => format!("List refreshed: {len} elements."),
+            Self::PtBr => format!("Lista atualizada: {elements}."),
+            Self::En => format!("List refreshed: {elements}."),
         }
     }
 
     /// The element count under the table.
     pub fn element_count(self, shown: usize, total: usize, filtered: bool) -> String {
+        let elements = self.elements(total);
         match (self, filtered) {
-            (Self::PtBr, false) => format!("{total} elementos"),
-            (Self::En, false) => format!("{total} elements"),
-            (Self::PtBr, true) => format!("{shown} de {total} elementos"),
-            (Self::En, true) => format!("{shown} of {total} elements"),
+            (_, false) => elements,
+            (Self::PtBr, true) => format!("{shown} de {elements}"),
+            (Self::En, true) => format!("{shown} of {elements}"),
         }
     }
 
@@ -270,9 +281,11 @@ impl Language {
 
     /// How many rows a search highlighted.
     pub fn highlighted(self, count: usize) -> String {
-        match self {
-            Self::PtBr => format!("{count} linhas destacadas"),
-            Self::En => format!("{count} rows highlighted"),
+        match (self, count) {
+            (Self::PtBr, 1) => "1 linha destacada".to_owned(),
+            (Self::PtBr, _) => format!("{count} linhas destacadas"),
+            (Self::En, 1) => "1 row highlighted".to_owned(),
+            (Self::En, _) => format!("{count} rows highlighted"),
         }
     }
 
@@ -335,8 +348,11 @@ impl Language {
     /// The list was written to a file.
     pub fn exported(self, count: usize, path: &str) -> String {
         match self {
-            Self::PtBr => format!("{count} elementos exportados para {path}"),
-            Self::En => format!("Exported {count} elements to {path}"),
+            Self::PtBr => match count {
+                1 => format!("1 elemento exportado para {path}"),
+                _ => format!("{count} elementos exportados para {path}"),
+            },
+            Self::En => format!("Exported {} to {path}", self.elements(count)),
         }
     }
 
@@ -1142,6 +1158,30 @@ pub static EN: Texts = Texts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_of_one_read_in_the_singular() {
+        assert_eq!(Language::En.element_count(1, 1, false), "1 element");
+        assert_eq!(Language::En.element_count(0, 2, true), "0 of 2 elements");
+        assert_eq!(
+            Language::PtBr.list_refreshed(1),
+            "Lista atualizada: 1 elemento."
+        );
+        assert_eq!(
+            Language::PtBr.list_refreshed(0),
+            "Lista atualizada: 0 elementos."
+        );
+        assert_eq!(Language::En.highlighted(1), "1 row highlighted");
+        assert_eq!(Language::PtBr.highlighted(3), "3 linhas destacadas");
+        assert_eq!(
+            Language::PtBr.exported(1, "a.txt"),
+            "1 elemento exportado para a.txt"
+        );
+        assert_eq!(
+            Language::En.exported(2, "a.txt"),
+            "Exported 2 elements to a.txt"
+        );
+    }
 
     #[test]
     fn portuguese_locales_pick_portuguese_and_others_english() {

@@ -572,11 +572,8 @@ fn gui_console_shows_the_engines_trail_and_can_be_hidden() {
     assert!(harness.state().settings().console_visible);
 }
 
-#[test]
-fn gui_every_seed_operation_works_against_the_seeds_python_server() {
-    let Some(seed) = crate::client::SeedServer::start() else {
-        return;
-    };
+/// The app, connected to the seed's Python server and showing its list.
+fn connected_to_seed(seed: &crate::client::SeedServer) -> Harness<'static, App> {
     let mut settings = test_settings();
     settings.endpoint = seed.endpoint.clone();
     settings.timeout_ms = 3000;
@@ -585,6 +582,15 @@ fn gui_every_seed_operation_works_against_the_seeds_python_server() {
     wait_for(&mut harness, "the seed server's list", |app| {
         app.has_list() && app.server_kind() == Some(&ServerKind::Seed)
     });
+    harness
+}
+
+#[test]
+fn gui_every_seed_operation_works_against_the_seeds_python_server() {
+    let Some(seed) = crate::client::SeedServer::start() else {
+        return;
+    };
+    let mut harness = connected_to_seed(&seed);
     settle(&mut harness);
     assert!(
         harness
@@ -997,14 +1003,7 @@ fn gui_server_status_window_explains_that_the_seed_does_not_report_it() {
     let Some(seed) = crate::client::SeedServer::start() else {
         return;
     };
-    let mut settings = test_settings();
-    settings.endpoint = seed.endpoint.clone();
-    settings.timeout_ms = 3000;
-    let mut harness = gui(settings);
-    click_button(&mut harness, "Connect");
-    wait_for(&mut harness, "the seed server's list", |app| {
-        app.has_list() && app.server_kind() == Some(&ServerKind::Seed)
-    });
+    let mut harness = connected_to_seed(&seed);
     let status_before = harness.state().status().clone();
     open_server_status(&mut harness);
     wait_for(&mut harness, "the seed's answer", |app| {

@@ -90,7 +90,7 @@ fn zlist_status_prints_a_table_and_exit_codes_tell_healthy_seed_and_no_server() 
         "server   zlist/",
         "uptime   ",
         "clients  ",
-        "list     1 elements, 3 bytes\n",
+        "list     1 element, 3 bytes\n",
         "changes  1 since the start\n",
         "storage  memory\n",
         "access   open\n",
