@@ -30,16 +30,14 @@ impl PeerCounter {
         socket.monitor(&address, events)?;
         let monitor = context.socket(zmq::PAIR)?;
         monitor.set_linger(0)?;
+        // No limit on the queue: libzmq's I/O thread would wait on a full one, and the
+        // reader drains it only now and then.
+        monitor.set_rcvhwm(0)?;
         monitor.connect(&address)?;
         Ok(Self {
             monitor,
             peers: std::collections::HashSet::new(),
         })
-    }
-
-    /// The monitor's socket, to poll: it is readable when the count may have changed.
-    pub(crate) fn monitor(&self) -> &zmq::Socket {
-        &self.monitor
     }
 
     /// Takes in every event waiting and returns the count.
@@ -105,6 +103,26 @@ mod tests {
         assert!(count_becomes(&mut counter, 3), "{}", counter.count());
         drop(peers);
         assert!(count_becomes(&mut counter, 0), "{}", counter.count());
+    }
+
+    #[test]
+    fn events_nobody_reads_for_a_while_never_stall_the_socket() {
+        let context = zmq::Context::new();
+        let server = context.socket(zmq::ROUTER).unwrap();
+        server.bind("tcp://127.0.0.1:0").unwrap();
+        let endpoint = server.get_last_endpoint().unwrap().unwrap();
+        let address: std::net::SocketAddr = endpoint.trim_start_matches("tcp://").parse().unwrap();
+        let mut counter = PeerCounter::start(&context, &server, "storm").unwrap();
+        // 2 events per connection: past libzmq's default queue of 1,000 + 1,000 messages,
+        // where its I/O thread would wait for a reader.
+        for _ in 0..1500 {
+            let connection = std::net::TcpStream::connect_timeout(&address, Duration::from_secs(2));
+            drop(connection.expect("the socket keeps accepting"));
+        }
+        let late = context.socket(zmq::REQ).unwrap();
+        late.set_linger(0).unwrap();
+        late.connect(&endpoint).unwrap();
+        assert!(count_becomes(&mut counter, 1), "{}", counter.count());
     }
 
     #[test]

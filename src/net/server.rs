@@ -294,6 +294,7 @@ impl Server {
                 ),
                 None => None,
             },
+            next_drain: Instant::now() + PEER_DRAIN_INTERVAL,
         };
         service.set_access(&config.access.label());
         let publish_endpoint = publisher.as_ref().map(|p| p.endpoint.clone());
@@ -648,10 +649,17 @@ fn configure_curve(socket: &zmq::Socket, policy: &AccessPolicy) -> Result<(), Se
     }
 }
 
-/// Who is connected: counted from the sockets' monitors, for `zlist.status`.
+/// How often the server takes in its sockets' monitor events when nobody asks for the
+/// status (their queue has no limit, so that libzmq's I/O thread never waits on it).
+const PEER_DRAIN_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Who is connected: counted from the sockets' monitors, for `zlist.status`. The monitors
+/// are not polled with the request socket (every polled socket costs every request more
+/// syscalls): they are read when a status is asked for, and once a second.
 struct Peers {
     clients: PeerCounter,
     subscribers: Option<PeerCounter>,
+    next_drain: Instant,
 }
 
 impl Peers {
@@ -659,6 +667,14 @@ impl Peers {
     fn report(&mut self, service: &mut ListService) {
         let subscribers = self.subscribers.as_mut().map(PeerCounter::count);
         service.set_peers(self.clients.count(), subscribers);
+        self.next_drain = Instant::now() + PEER_DRAIN_INTERVAL;
+    }
+
+    /// Reports the counts when the periodic drain is due.
+    fn tick(&mut self, now: Instant, service: &mut ListService) {
+        if now >= self.next_drain {
+            self.report(service);
+        }
     }
 }
 
@@ -676,23 +692,21 @@ fn serve(
         let mut items = vec![
             router.as_poll_item(zmq::POLLIN),
             stop.as_poll_item(zmq::POLLIN),
-            peers.clients.monitor().as_poll_item(zmq::POLLIN),
         ];
-        if let Some(subscribers) = &peers.subscribers {
-            items.push(subscribers.monitor().as_poll_item(zmq::POLLIN));
-        }
         let zap_item = zap.as_ref().map(|(zap, _)| {
             items.push(zap.as_poll_item(zmq::POLLIN));
             items.len() - 1
         });
-        // Wake up for the store's periodic work (the `everysec` flush) and the next
-        // heartbeat, rounded up to whole milliseconds so the loop never spins.
+        // Wake up for the store's periodic work (the `everysec` flush), the next
+        // heartbeat and the peer count, rounded up to whole milliseconds so the loop never
+        // spins.
         let now = Instant::now();
         let wait = [
             service.next_tick(),
             publisher
                 .as_ref()
                 .map(|p| p.next_wake().saturating_duration_since(now)),
+            Some(peers.next_drain.saturating_duration_since(now)),
         ]
         .into_iter()
         .flatten()
@@ -703,12 +717,9 @@ fn serve(
         zmq::poll(&mut items, timeout).map_err(zmq_error("waiting for requests"))?;
         let readable = |index: Option<usize>| index.is_some_and(|i| items[i].is_readable());
         let (stop_ready, zap_ready) = (readable(Some(1)), readable(zap_item));
-        let peers_changed = readable(Some(2)) || (peers.subscribers.is_some() && readable(Some(3)));
         drop(items);
-        if peers_changed {
-            peers.report(&mut service);
-        }
         service.tick();
+        peers.tick(Instant::now(), &mut service);
         if stop_ready {
             break;
         }
