@@ -20,7 +20,7 @@ ensure_libzmq() {
     fi
     if command -v apt-get >/dev/null 2>&1; then
         local sudo=""
-        [ "$(id -u)" -ne 0 ] && sudo="sudo"
+        [ "$(id -u)" -ne 0 ] && sudo="sudo -n"  # never wait for a password
         $sudo apt-get install -y --no-install-recommends libzmq3-dev pkg-config >&2 \
             || { $sudo apt-get update >&2 && $sudo apt-get install -y --no-install-recommends libzmq3-dev pkg-config >&2; } \
             || return 1
