@@ -21,8 +21,11 @@ ensure_libzmq() {
     if command -v apt-get >/dev/null 2>&1; then
         local sudo=""
         [ "$(id -u)" -ne 0 ] && sudo="sudo -n"  # never wait for a password
-        $sudo apt-get install -y --no-install-recommends libzmq3-dev pkg-config >&2 \
-            || { $sudo apt-get update >&2 && $sudo apt-get install -y --no-install-recommends libzmq3-dev pkg-config >&2; } \
+        # Bounded: a mirror that does not answer must not hold the tests up for long.
+        local apt=(apt-get -y -o Acquire::Retries=1 -o Acquire::http::Timeout=30)
+        $sudo "${apt[@]}" install --no-install-recommends libzmq3-dev pkg-config >&2 \
+            || { $sudo "${apt[@]}" update >&2 \
+                 && $sudo "${apt[@]}" install --no-install-recommends libzmq3-dev pkg-config >&2; } \
             || return 1
     elif command -v brew >/dev/null 2>&1; then
         brew install zeromq pkg-config >&2 || return 1
