@@ -13,7 +13,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::bench::measure::{Bytes, Count, Time, median};
+use crate::bench::measure::{self, BenchError, Bytes, Count, Time, connect_in, median};
 use crate::net::list::{Effect, RemoteList};
 use crate::net::server::{Server, ServerConfig, ServerError};
 use crate::net::store::{DiskOptions, FsyncPolicy, Storage, Store, StoreError};
@@ -75,28 +75,9 @@ pub enum DurabilityBenchError {
         /// What the system said.
         source: std::io::Error,
     },
-    /// A libzmq call failed, or a reply did not come in time.
-    #[error("ZeroMQ failed while {doing}: {source}")]
-    Zmq {
-        /// What the client was doing.
-        doing: &'static str,
-        /// What libzmq said.
-        source: zmq::Error,
-    },
-    /// A reply that is not what the request must get (e.g. a disk error reply).
-    #[error("unexpected reply to {request:?}: {reply:?}")]
-    UnexpectedReply {
-        /// The request.
-        request: String,
-        /// The reply.
-        reply: String,
-    },
-    /// A configuration that cannot be run.
-    #[error("invalid benchmark configuration: {0}")]
-    Config(&'static str),
-    /// A benchmark thread panicked (a bug).
-    #[error("a benchmark thread stopped unexpectedly")]
-    Panicked,
+    /// A client failed, got a wrong reply, or the configuration cannot be run.
+    #[error(transparent)]
+    Bench(#[from] BenchError),
 }
 
 /// How a measured server keeps its list.
@@ -195,9 +176,10 @@ pub struct DurabilityReport {
 /// Runs the durability benchmark.
 pub fn run(config: &DurabilityConfig) -> Result<DurabilityReport, DurabilityBenchError> {
     if config.clients == 0 || config.rounds == 0 || config.run_time.is_zero() {
-        return Err(DurabilityBenchError::Config(
-            "clients, rounds and run time must be above zero",
-        ));
+        return Err(BenchError::Config(
+            "clients, rounds and run time must be above zero".to_owned(),
+        )
+        .into());
     }
     let parent = config.dir.clone().unwrap_or_else(std::env::temp_dir);
     let dir = parent.join(format!("zlist-durability-bench-{}", std::process::id()));
@@ -318,7 +300,7 @@ fn throughput(storage: Storage, config: &DurabilityConfig) -> Result<f64, Durabi
                 first_error.get_or_insert(error);
             }
             Ok(Err(_)) | Err(_) => {
-                first_error.get_or_insert(DurabilityBenchError::Panicked);
+                first_error.get_or_insert(BenchError::Panicked.into());
             }
         }
     }
@@ -339,18 +321,7 @@ fn change_loop(
     run_time: Duration,
     start_line: &crossbeam_channel::Receiver<()>,
 ) -> Result<u64, DurabilityBenchError> {
-    let zmq_error = |doing| move |source| DurabilityBenchError::Zmq { doing, source };
-    let socket = context
-        .socket(zmq::REQ)
-        .map_err(zmq_error("creating a client socket"))?;
-    let timeout = i32::try_from(REPLY_TIMEOUT.as_millis()).unwrap_or(i32::MAX);
-    socket.set_linger(0).map_err(zmq_error("setting linger"))?;
-    socket
-        .set_rcvtimeo(timeout)
-        .map_err(zmq_error("setting the receive timeout"))?;
-    socket
-        .connect(endpoint)
-        .map_err(zmq_error("connecting to the server"))?;
+    let socket = connect_in(context, endpoint, REPLY_TIMEOUT)?;
     let append = format!("append client{index}");
     let remove = format!("remover client{index}");
     let appended = format!("Elemento 'client{index}' adicionado.");
@@ -362,17 +333,13 @@ fn change_loop(
     let mut requests = 0;
     while Instant::now() < deadline {
         for (request, expected) in [(&append, &appended), (&remove, &removed)] {
-            socket
-                .send(request.as_bytes(), 0)
-                .map_err(zmq_error("sending a request"))?;
-            let reply = socket
-                .recv_bytes(0)
-                .map_err(zmq_error("waiting for a reply"))?;
-            if reply != expected.as_bytes() {
-                return Err(DurabilityBenchError::UnexpectedReply {
+            let reply = measure::request(&socket, REPLY_TIMEOUT, request)?;
+            if &reply != expected {
+                return Err(BenchError::UnexpectedReply {
                     request: request.clone(),
-                    reply: String::from_utf8_lossy(&reply).into_owned(),
-                });
+                    reply,
+                }
+                .into());
             }
             requests += 1;
         }
@@ -411,10 +378,11 @@ fn load_times(items: usize, dir: &Path) -> Result<LoadResult, DurabilityBenchErr
         let (store, recovered) = Store::open(&options)?;
         loads.push(started.elapsed());
         if recovered.list.len() != items {
-            return Err(DurabilityBenchError::UnexpectedReply {
+            return Err(BenchError::UnexpectedReply {
                 request: "load".to_owned(),
                 reply: format!("{} elements instead of {items}", recovered.list.len()),
-            });
+            }
+            .into());
         }
         drop(store);
     }
@@ -437,10 +405,11 @@ fn load_times(items: usize, dir: &Path) -> Result<LoadResult, DurabilityBenchErr
         let (store, recovered) = Store::open(&options)?;
         replays.push(started.elapsed());
         if recovered.list.len() != items {
-            return Err(DurabilityBenchError::UnexpectedReply {
+            return Err(BenchError::UnexpectedReply {
                 request: "replay".to_owned(),
                 reply: format!("{} elements instead of {items}", recovered.list.len()),
-            });
+            }
+            .into());
         }
         drop(store);
     }
@@ -565,6 +534,9 @@ mod tests {
             clients: 0,
             ..DurabilityConfig::default()
         };
-        assert!(matches!(run(&config), Err(DurabilityBenchError::Config(_))));
+        assert!(matches!(
+            run(&config),
+            Err(DurabilityBenchError::Bench(BenchError::Config(_)))
+        ));
     }
 }

@@ -241,9 +241,18 @@ fn three_digits(value: f64) -> String {
     }
 }
 
-/// A REQ socket connected to `endpoint` that waits at most `timeout` to send or receive.
+/// A REQ socket connected to `endpoint` that waits at most `timeout` to send or receive,
+/// in a ZeroMQ context of its own.
 pub(crate) fn connect(endpoint: &str, timeout: Duration) -> Result<zmq::Socket, BenchError> {
-    let context = zmq::Context::new();
+    connect_in(&zmq::Context::new(), endpoint, timeout)
+}
+
+/// [`connect`], in `context` (clients that share one libzmq I/O thread).
+pub(crate) fn connect_in(
+    context: &zmq::Context,
+    endpoint: &str,
+    timeout: Duration,
+) -> Result<zmq::Socket, BenchError> {
     let socket = context
         .socket(zmq::REQ)
         .map_err(zmq_error("creating a client socket"))?;
