@@ -22,6 +22,11 @@ pub const DEFAULT_BIND: &str = "tcp://0.0.0.0:1234";
 /// How long a reply may wait to be sent to a peer that stopped reading.
 const SEND_TIMEOUT: Duration = Duration::from_millis(100);
 
+/// How the request trail's log lines start: the request, then its reply.
+pub const LOG_REQUEST: &str = "request received: ";
+/// See [`LOG_REQUEST`].
+pub const LOG_REPLY: &str = "reply: ";
+
 /// Largest message a subscriber may send the publisher (a subscription is 1 byte plus its
 /// topic); a larger one drops that connection. libzmq applies it to the handshake's
 /// commands too, and CURVE's INITIATE is about 300 bytes.
@@ -805,14 +810,17 @@ fn answer(
         return;
     } else {
         if let [request] = body.as_slice() {
-            tracing::debug!("request received: {}", Abbreviated(request));
+            tracing::debug!("{LOG_REQUEST}{}", Abbreviated(request));
         }
         service.handle_frames(&body)
     };
     if let (Some(publisher), Some(effect)) = (publisher, &handled.effect) {
         publisher.publish(service.version(), effect);
     }
-    tracing::debug!("reply: {}", Abbreviated(handled.outcome.text.as_bytes()));
+    tracing::debug!(
+        "{LOG_REPLY}{}",
+        Abbreviated(handled.outcome.text.as_bytes())
+    );
     frames.push(handled.outcome.text.into_bytes());
     if let Err(error) = router.send_multipart(frames, 0) {
         // The peer is gone or not reading; its reply is dropped, as REP would drop it.

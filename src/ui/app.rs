@@ -604,10 +604,8 @@ impl App {
             ClientEvent::Server(kind) => self.server_kind = Some(kind),
             ClientEvent::Connection(state) => self.on_connection(state),
             ClientEvent::Debug(line) => {
-                // The status window's requests come every 2 s: not at the usual level.
-                let level = self.server_info.trail_level(line.level, &line.text);
                 self.console
-                    .push(line.at, level, Source::Client, &line.text);
+                    .push(line.at, line.level, Source::Client, &line.text);
             }
         }
     }

@@ -4,27 +4,15 @@
 //! [`PERIOD`], one request at a time; closed, it asks nothing. A seed server does not
 //! answer the request: the window says so instead of showing numbers.
 
-use std::time::{Duration, Instant};
-
-use tracing::Level;
-
 use crate::net::client::{RequestFailure, RequestId};
 use crate::net::protocol::STATUS;
+use crate::net::server::{LOG_REPLY, LOG_REQUEST};
 use crate::net::status::{ServerStatus, StatusError, Uptime};
 use crate::ui::i18n::Language;
+use std::time::{Duration, Instant};
 
 /// How often the open window asks the server again.
 pub const PERIOD: Duration = Duration::from_secs(2);
-
-/// The engine's trail line for a request being sent (see `net::client::worker`).
-const TRAIL_SENDING: &str = "Enviando comando ao servidor: ";
-/// The engine's trail line while it waits for a reply.
-const TRAIL_WAITING: &str = "Aguardando resposta do servidor...";
-/// The engine's trail line for a reply.
-const TRAIL_REPLY: &str = "Resposta recebida do servidor: ";
-/// The embedded server's log lines for a request and its reply (see `net::server`).
-const SERVER_LOG_REQUEST: &str = "request received: ";
-const SERVER_LOG_REPLY: &str = "reply: ";
 
 /// What the user asked in the window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,8 +60,6 @@ pub struct ServerInfo {
     fetched_at: Option<Instant>,
     in_flight: Option<RequestId>,
     asked_at: Option<Instant>,
-    /// The engine's trail is about a status request right now.
-    quiet_trail: bool,
 }
 
 impl ServerInfo {
@@ -185,31 +171,6 @@ impl ServerInfo {
     pub fn cancelled(&mut self, ids: &[RequestId]) {
         if self.in_flight.is_some_and(|id| ids.contains(&id)) {
             self.in_flight = None;
-        }
-    }
-
-    /// The console level for a line of the engine's trail: the lines about status
-    /// requests (every [`PERIOD`] while the window is open) go down to TRACE, so that
-    /// they do not flood the console at its usual level.
-    pub fn trail_level(&mut self, level: Level, text: &str) -> Level {
-        if let Some(request) = text.strip_prefix(TRAIL_SENDING) {
-            self.quiet_trail = request == STATUS;
-            return if self.quiet_trail {
-                Level::TRACE
-            } else {
-                level
-            };
-        }
-        if !self.quiet_trail || level != Level::DEBUG {
-            return level;
-        }
-        if text.starts_with(TRAIL_REPLY) {
-            self.quiet_trail = false;
-            Level::TRACE
-        } else if text == TRAIL_WAITING {
-            Level::TRACE
-        } else {
-            level
         }
     }
 
@@ -338,7 +299,7 @@ fn status_grid_ui(ui: &mut egui::Ui, status: &ServerStatus, language: Language) 
 /// Whether a line of the embedded server's log is about a status request (they come
 /// every [`PERIOD`] while the window is open, and go down to TRACE in the console).
 pub fn is_status_log(text: &str) -> bool {
-    [SERVER_LOG_REQUEST, SERVER_LOG_REPLY]
+    [LOG_REQUEST, LOG_REPLY]
         .iter()
         .any(|prefix| text.strip_prefix(prefix).is_some_and(is_status_text))
 }
@@ -425,45 +386,7 @@ mod tests {
     }
 
     #[test]
-    fn status_requests_go_down_to_trace_in_the_trail_and_the_rest_stays() {
-        let mut info = ServerInfo::default();
-        let level = |info: &mut ServerInfo, level, text: &str| info.trail_level(level, text);
-        assert_eq!(
-            level(
-                &mut info,
-                Level::DEBUG,
-                "Enviando comando ao servidor: mostrar"
-            ),
-            Level::DEBUG
-        );
-        assert_eq!(level(&mut info, Level::DEBUG, TRAIL_WAITING), Level::DEBUG);
-        assert_eq!(
-            level(
-                &mut info,
-                Level::DEBUG,
-                "Enviando comando ao servidor: zlist.status"
-            ),
-            Level::TRACE
-        );
-        assert_eq!(level(&mut info, Level::DEBUG, TRAIL_WAITING), Level::TRACE);
-        assert_eq!(
-            level(&mut info, Level::WARN, "Sem resposta; tentando de novo"),
-            Level::WARN,
-            "a retry still shows"
-        );
-        assert_eq!(
-            level(&mut info, Level::DEBUG, &format!("{TRAIL_REPLY}{LINE}")),
-            Level::TRACE
-        );
-        assert_eq!(
-            level(
-                &mut info,
-                Level::DEBUG,
-                "Resposta recebida do servidor: ['a']"
-            ),
-            Level::DEBUG
-        );
-
+    fn the_embedded_servers_status_lines_are_recognised_and_no_others() {
         assert!(is_status_log("request received: zlist.status"));
         assert!(is_status_log(&format!("reply: {LINE}")));
         assert!(!is_status_log("request received: zlist.statusx"));

@@ -395,7 +395,7 @@ impl Worker {
                 text.clone()
             };
             self.events.debug(
-                tracing::Level::DEBUG,
+                trail_level(&text),
                 format!("Enviando comando ao servidor: {text}"),
             );
             if wire != text {
@@ -896,7 +896,7 @@ impl Worker {
         tries: u32,
     ) {
         self.events.debug(
-            tracing::Level::DEBUG,
+            trail_level(&request),
             format!("Resposta recebida do servidor: {text}"),
         );
         let mut is_error = protocol::is_error_reply(command.as_ref(), &text);
@@ -951,7 +951,7 @@ impl Worker {
         }
         if sent {
             self.events
-                .debug(tracing::Level::DEBUG, "Aguardando resposta do servidor...");
+                .debug(trail_level(wire), "Aguardando resposta do servidor...");
         }
         loop {
             let now = Instant::now();
@@ -1320,6 +1320,17 @@ fn failure_pt(failure: &RequestFailure) -> String {
     }
 }
 
+/// The level of a request's trail (sending, waiting, received): DEBUG, as the seed's
+/// `[DEBUG]` lines; TRACE for `zlist.status`, a health probe that a status window or a
+/// monitor repeats every few seconds and that would bury the rest at the usual level.
+fn trail_level(request: &str) -> tracing::Level {
+    if request.trim() == protocol::STATUS {
+        tracing::Level::TRACE
+    } else {
+        tracing::Level::DEBUG
+    }
+}
+
 /// Requests that the seed's server cannot survive: it raises on them and never answers
 /// again (`docs/protocol.md`). Only unknown command words get its `Comando inválido.`.
 fn seed_would_crash(text: &str) -> Option<RequestError> {
@@ -1385,6 +1396,15 @@ mod tests {
             protocol::Request::parse(&tagged),
             Ok(protocol::Request::Tagged { .. })
         ));
+    }
+
+    #[test]
+    fn status_probes_trail_at_trace_and_everything_else_at_debug() {
+        assert_eq!(trail_level("zlist.status"), tracing::Level::TRACE);
+        assert_eq!(trail_level(" zlist.status "), tracing::Level::TRACE);
+        assert_eq!(trail_level("mostrar"), tracing::Level::DEBUG);
+        assert_eq!(trail_level("append zlist.status"), tracing::Level::DEBUG);
+        assert_eq!(trail_level("zlist.statusx"), tracing::Level::DEBUG);
     }
 
     #[test]
