@@ -160,14 +160,18 @@ mod tests {
             persist: true,
         };
         let mut server = LocalServer::default();
-        let endpoint = server
-            .start_in(&settings, Some(dir.path().join(DATA_SUBDIR)))
-            .unwrap();
-        let options = ClientOptions {
-            endpoint,
-            ..ClientOptions::default()
+        // Starts the server on the data directory and a client of it.
+        let start = |server: &mut LocalServer| {
+            let endpoint = server
+                .start_in(&settings, Some(dir.path().join(DATA_SUBDIR)))
+                .unwrap();
+            let options = ClientOptions {
+                endpoint,
+                ..ClientOptions::default()
+            };
+            client::spawn(options, Box::new(|| {})).unwrap()
         };
-        let (handle, events) = client::spawn(options, Box::new(|| {})).unwrap();
+        let (handle, events) = start(&mut server);
         let id = handle.send(Command::Append("kept".to_owned()));
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         loop {
@@ -180,14 +184,7 @@ mod tests {
         drop(handle);
         server.stop();
 
-        let endpoint = server
-            .start_in(&settings, Some(dir.path().join(DATA_SUBDIR)))
-            .unwrap();
-        let options = ClientOptions {
-            endpoint,
-            ..ClientOptions::default()
-        };
-        let (handle, events) = client::spawn(options, Box::new(|| {})).unwrap();
+        let (handle, events) = start(&mut server);
         handle.send(Command::Show);
         loop {
             let left = deadline.saturating_duration_since(std::time::Instant::now());

@@ -516,24 +516,22 @@ fn protected_mode_refuses_other_hosts_and_a_token_admits_them() {
         return;
     };
     let remote = format!("tcp://{}:41234", hosts.server_address);
+    let wipe_remotely = [
+        "send",
+        "--connect",
+        remote.as_str(),
+        "--timeout",
+        "1",
+        "--tries",
+        "1",
+        "limpar",
+    ];
     let server = ServerProcess::start(
         &["ip", "netns", "exec", &hosts.server],
         &["--bind", "tcp://0.0.0.0:41234"],
         &[],
     );
-    let wipe = hosts.exec(
-        &hosts.client,
-        &[
-            "send",
-            "--connect",
-            &remote,
-            "--timeout",
-            "1",
-            "--tries",
-            "1",
-            "limpar",
-        ],
-    );
+    let wipe = hosts.exec(&hosts.client, &wipe_remotely);
     assert_eq!(wipe.status.code(), Some(2), "{wipe:?}");
     assert!(
         String::from_utf8_lossy(&wipe.stderr).contains("refused"),
@@ -565,19 +563,7 @@ fn protected_mode_refuses_other_hosts_and_a_token_admits_them() {
         &["--bind", "tcp://0.0.0.0:41234"],
         &[("ZLIST_TOKEN", SECRET)],
     );
-    let without = hosts.exec(
-        &hosts.client,
-        &[
-            "send",
-            "--connect",
-            &remote,
-            "--timeout",
-            "1",
-            "--tries",
-            "1",
-            "limpar",
-        ],
-    );
+    let without = hosts.exec(&hosts.client, &wipe_remotely);
     assert_eq!(without.status.code(), Some(2), "{without:?}");
     let mut with = vec![
         "send",

@@ -140,6 +140,35 @@ fn manual_key_file(dir: &std::path::Path) -> std::path::PathBuf {
     path
 }
 
+/// Why a server with this access policy does not start (it must not).
+fn server_refused(access: AccessPolicy) -> ServerError {
+    Server::start(
+        ServerConfig {
+            bind: "tcp://127.0.0.1:0".into(),
+            access,
+            ..ServerConfig::default()
+        },
+        RemoteList::default(),
+    )
+    .unwrap_err()
+}
+
+/// Why a client of its own public key, with `token` if any, does not start (it must not).
+fn client_refused(keys: KeyPair, token: Option<Token>) -> ClientError {
+    client::spawn(
+        ClientOptions {
+            token,
+            curve: Some(ClientKeys {
+                server: keys.public,
+                own: keys,
+            }),
+            ..ClientOptions::default()
+        },
+        Box::new(|| {}),
+    )
+    .unwrap_err()
+}
+
 #[test]
 fn curve_encrypts_what_crosses_the_wire_where_the_seed_protocol_shows_it() {
     if !curve_or_skip() {
@@ -428,33 +457,15 @@ fn without_curve_every_way_to_ask_for_encryption_says_how_to_get_it() {
 
     // The library says so too, before binding anything.
     let keys = KeyPair::from_secret_file(&secret).unwrap();
-    let refused = Server::start(
-        ServerConfig {
-            bind: "tcp://127.0.0.1:0".into(),
-            access: AccessPolicy::default().with_curve(ServerKeys {
-                keys: keys.clone(),
-                clients: None,
-            }),
-            ..ServerConfig::default()
-        },
-        RemoteList::default(),
-    )
-    .unwrap_err();
+    let refused = server_refused(AccessPolicy::default().with_curve(ServerKeys {
+        keys: keys.clone(),
+        clients: None,
+    }));
     assert!(
         matches!(refused, ServerError::Curve(CurveError::Unavailable)),
         "{refused:?}"
     );
-    let refused = client::spawn(
-        ClientOptions {
-            curve: Some(ClientKeys {
-                server: keys.public,
-                own: keys,
-            }),
-            ..ClientOptions::default()
-        },
-        Box::new(|| {}),
-    )
-    .unwrap_err();
+    let refused = client_refused(keys, None);
     assert!(
         matches!(refused, ClientError::Curve(CurveError::Unavailable)),
         "{refused:?}"
@@ -470,32 +481,13 @@ fn curve_and_a_token_together_are_refused_saying_why() {
         keys: keys.clone(),
         clients: None,
     });
-    let refused = Server::start(
-        ServerConfig {
-            bind: "tcp://127.0.0.1:0".into(),
-            access,
-            ..ServerConfig::default()
-        },
-        RemoteList::default(),
-    )
-    .unwrap_err();
+    let refused = server_refused(access);
     assert!(
         matches!(refused, ServerError::TokenWithCurve),
         "{refused:?}"
     );
     assert!(refused.to_string().contains("--curve-clients"), "{refused}");
-    let refused = client::spawn(
-        ClientOptions {
-            token: Token::new("t"),
-            curve: Some(ClientKeys {
-                server: keys.public,
-                own: keys,
-            }),
-            ..ClientOptions::default()
-        },
-        Box::new(|| {}),
-    )
-    .unwrap_err();
+    let refused = client_refused(keys, Token::new("t"));
     assert!(matches!(refused, ClientError::Options(_)), "{refused:?}");
     fails_saying(
         &[
