@@ -38,8 +38,8 @@ fn client(endpoint: &str, token: Option<&str>) -> (ClientHandle, Receiver<Client
     client::spawn(
         ClientOptions {
             endpoint: endpoint.to_owned(),
-            timeout: Duration::from_millis(400),
-            tries: 2,
+            timeout: Duration::from_millis(1000),
+            tries: 3,
             token: token.and_then(Token::new),
             curve: None,
             live: false,

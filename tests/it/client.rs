@@ -482,7 +482,7 @@ fn waker_is_called_once_for_every_event() {
 fn absent_server_fails_the_request_clearly_and_a_server_started_later_answers() {
     let port = free_port();
     let endpoint = format!("tcp://127.0.0.1:{port}");
-    let (client, events) = spawn_client(&endpoint, 1000, 2);
+    let (client, events) = spawn_client(&endpoint, 1000, 3);
     let started = Instant::now();
     let lost = client.send(Command::Append("X".into()));
     let (result, seen) = outcome(&events, lost);
@@ -491,23 +491,23 @@ fn absent_server_fails_the_request_clearly_and_a_server_started_later_answers() 
         error,
         RequestFailure::NoReply {
             endpoint: endpoint.clone(),
-            tries: 2,
+            tries: 3,
             timeout: Duration::from_millis(1000)
         }
     );
     assert_eq!(
         error.to_string(),
-        format!("no reply from {endpoint} after 2 tries of 1 s; is the server running?")
+        format!("no reply from {endpoint} after 3 tries of 1 s; is the server running?")
     );
     assert!(
-        started.elapsed() < Duration::from_secs(5),
+        started.elapsed() < Duration::from_secs(7),
         "{:?}",
         started.elapsed()
     );
     let states = states(&seen);
     assert_eq!(
         states.last(),
-        Some(&ConnectionState::Unreachable { tries: 2 })
+        Some(&ConnectionState::Unreachable { tries: 3 })
     );
     assert!(!states.contains(&ConnectionState::Connected), "{states:?}");
 
@@ -519,9 +519,14 @@ fn absent_server_fails_the_request_clearly_and_a_server_started_later_answers() 
         RemoteList::default(),
     )
     .expect("the port is still free");
+    // The server answers (however slow the machine); then so must the client, whose
+    // socket has been failing to connect all along.
+    let probe = crate::support::req_socket(&zmq::Context::new(), &endpoint);
+    assert_eq!(crate::support::request(&probe, "mostrar"), "[]");
     let later = client.send(Command::Append("Y".into()));
     let (answer, seen) = outcome(&events, later);
-    assert_eq!(answer.unwrap().text, "Elemento 'Y' adicionado.");
+    let answer = answer.unwrap_or_else(|error| panic!("{error}; events: {seen:#?}"));
+    assert_eq!(answer.text, "Elemento 'Y' adicionado.");
     assert!(states_seen_or_now(&seen, &events).contains(&ConnectionState::Connected));
     drop(client);
     assert_eq!(
@@ -570,10 +575,12 @@ fn killed_server_is_retried_until_it_restarts_and_nothing_freezes() {
         !seen.iter().any(|e| matches!(e, ClientEvent::Failed { .. })),
         "{seen:#?}"
     );
-    // The driver is never blocked: queueing while the worker retries returns at once.
+    // The driver is never blocked: queueing while the worker retries returns at once,
+    // not after the seconds the retried request may still take (the bound is loose for
+    // loaded machines).
     let queued_at = Instant::now();
     let after = client.send(Command::Show);
-    assert!(queued_at.elapsed() < Duration::from_millis(50));
+    assert!(queued_at.elapsed() < Duration::from_secs(1));
 
     let _restarted = ServerProcess::start(&endpoint, data.path());
     let answer = reply(&events, during);
