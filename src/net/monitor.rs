@@ -7,6 +7,42 @@ pub(crate) fn parse_monitor_frame(frame: &[u8]) -> Option<(u16, u32)> {
     Some((event, value))
 }
 
+/// Starts libzmq's monitor of `socket` on the in-process `address` (unique within the
+/// context) and returns the socket that reads its events.
+///
+/// The reader's queue has no limit: libzmq sends events with blocking sends from its own
+/// I/O thread, so a full queue would stall every socket of the context until someone
+/// reads. Before closing `socket`, call [`stop`].
+pub(crate) fn attach(
+    context: &zmq::Context,
+    socket: &zmq::Socket,
+    address: &str,
+    events: i32,
+) -> Result<zmq::Socket, zmq::Error> {
+    socket.monitor(address, events)?;
+    let reader = context.socket(zmq::PAIR)?;
+    reader.set_linger(0)?;
+    reader.set_rcvhwm(0)?;
+    reader.connect(address)?;
+    Ok(reader)
+}
+
+/// Stops libzmq's monitor of `socket` now, while its reader is still connected.
+///
+/// Without this, libzmq stops a monitor only when it finally destroys the socket, some
+/// time after `zmq_close`, and meanwhile its I/O thread still reports events (a retry, a
+/// closed connection). One sent after the reader has gone blocks that thread for good, and
+/// with it every socket of the context: a client would never connect again.
+pub(crate) fn stop(socket: &mut zmq::Socket) {
+    // SAFETY: the pointer is a live socket, borrowed mutably for the call; a null
+    // endpoint is libzmq's documented way to stop monitoring (zmq_socket_monitor(3)).
+    let rc = unsafe { zmq_sys::zmq_socket_monitor(socket.as_mut_ptr(), std::ptr::null(), 0) };
+    if rc != 0 {
+        // Only when the context is being terminated, which stops the monitor anyway.
+        tracing::debug!("cannot stop a socket monitor (libzmq returned {rc})");
+    }
+}
+
 /// How many peers a bound socket has right now: connections it accepted that have not
 /// closed since. A peer refused by authentication is closed at once, so it counts only for
 /// that moment. (libzmq tells which connection an accept or a disconnection is about, by
@@ -27,13 +63,8 @@ impl PeerCounter {
     ) -> Result<Self, zmq::Error> {
         let address = format!("inproc://zlist-monitor-{name}");
         let events = zmq::SocketEvent::ACCEPTED as i32 | zmq::SocketEvent::DISCONNECTED as i32;
-        socket.monitor(&address, events)?;
-        let monitor = context.socket(zmq::PAIR)?;
-        monitor.set_linger(0)?;
-        // No limit on the queue: libzmq's I/O thread would wait on a full one, and the
-        // reader drains it only now and then.
-        monitor.set_rcvhwm(0)?;
-        monitor.connect(&address)?;
+        // The queue has no limit: the reader drains it only now and then.
+        let monitor = attach(context, socket, &address, events)?;
         Ok(Self {
             monitor,
             peers: std::collections::HashSet::new(),
@@ -123,6 +154,60 @@ mod tests {
         late.set_linger(0).unwrap();
         late.connect(&endpoint).unwrap();
         assert!(count_becomes(&mut counter, 1), "{}", counter.count());
+    }
+
+    /// Opens and closes monitored sockets that keep retrying a port where nobody listens,
+    /// closing each with `close`; then asks whether the context still connects.
+    fn context_still_connects_after(close: impl Fn(zmq::Socket, zmq::Socket)) -> bool {
+        let context = zmq::Context::new();
+        let nobody = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let dead = format!("tcp://{}", nobody.local_addr().unwrap());
+        drop(nobody);
+        for round in 0..60u64 {
+            let req = context.socket(zmq::REQ).unwrap();
+            req.set_linger(0).unwrap();
+            let reader = attach(
+                &context,
+                &req,
+                &format!("inproc://wedge-{round}"),
+                zmq::SocketEvent::ALL as i32,
+            )
+            .unwrap();
+            req.connect(&dead).unwrap();
+            // Retries come every 100 to 200 ms; close at different points among them.
+            std::thread::sleep(Duration::from_millis(round * 7 % 130));
+            close(req, reader);
+        }
+        let server_context = zmq::Context::new();
+        let server = server_context.socket(zmq::REP).unwrap();
+        server.bind("tcp://127.0.0.1:0").unwrap();
+        let endpoint = server.get_last_endpoint().unwrap().unwrap();
+        let req = context.socket(zmq::REQ).unwrap();
+        req.set_linger(0).unwrap();
+        req.connect(&endpoint).unwrap();
+        req.send("ping", 0).unwrap();
+        server.set_rcvtimeo(5000).unwrap();
+        server.recv_bytes(0).is_ok()
+    }
+
+    #[test]
+    fn closing_monitored_sockets_after_stopping_their_monitor_never_wedges_the_context() {
+        assert!(context_still_connects_after(|mut req, reader| {
+            stop(&mut req);
+            drop(req);
+            drop(reader);
+        }));
+    }
+
+    /// What [`stop`] is for (libzmq 4.3.4's behaviour, not zlist's): a race, lost in a
+    /// few of these rounds on the machines tried, so it is not part of the suite.
+    #[test]
+    #[ignore = "shows the libzmq behaviour `stop` prevents; run with --ignored"]
+    fn closing_monitored_sockets_without_stopping_their_monitor_wedges_the_context() {
+        assert!(!context_still_connects_after(|req, reader| {
+            drop(req);
+            drop(reader);
+        }));
     }
 
     #[test]

@@ -236,7 +236,20 @@ impl SeedServer {
             );
             return None;
         }
-        let port = free_port();
+        // The port may be taken between our look and Python's bind (which comes after
+        // the interpreter starts): then another one is tried.
+        for _ in 0..5 {
+            let mut server = Self::spawn(free_port());
+            match server.try_wait_log("Servidor ZeroMQ iniciado") {
+                Ok(_) => return Some(server),
+                Err(output) if output.contains("Address already in use") => continue,
+                Err(output) => panic!("the seed server did not start: {output}"),
+            }
+        }
+        panic!("the seed server found no free port in 5 tries");
+    }
+
+    fn spawn(port: u16) -> Self {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/seed/servidorZMQ.py");
         let mut child = Process::new("python3")
             .args(["-u", script, &port.to_string()])
@@ -255,17 +268,22 @@ impl SeedServer {
                 }
             }
         });
-        let mut server = Self {
+        Self {
             endpoint: format!("tcp://127.0.0.1:{port}"),
             child,
             log,
-        };
-        server.wait_log("Servidor ZeroMQ iniciado");
-        Some(server)
+        }
     }
 
     /// Waits for a line of the server's trail containing `text`; returns the lines seen.
     pub(crate) fn wait_log(&mut self, text: &str) -> Vec<String> {
+        self.try_wait_log(text)
+            .unwrap_or_else(|output| panic!("the seed server never printed {text:?}: {output}"))
+    }
+
+    /// As [`Self::wait_log`]; when the line does not come, kills the server and returns
+    /// what it printed.
+    fn try_wait_log(&mut self, text: &str) -> Result<Vec<String>, String> {
         let deadline = Instant::now() + EVENT_WAIT;
         let mut lines = Vec::new();
         loop {
@@ -277,7 +295,7 @@ impl SeedServer {
                     let found = line.contains(text);
                     lines.push(line);
                     if found {
-                        return lines;
+                        return Ok(lines);
                     }
                 }
                 Err(_) => {
@@ -286,9 +304,7 @@ impl SeedServer {
                     if let Some(mut pipe) = self.child.stderr.take() {
                         let _ = pipe.read_to_string(&mut stderr);
                     }
-                    panic!(
-                        "the seed server never printed {text:?}; its output: {lines:#?}\n{stderr}"
-                    );
+                    return Err(format!("its output: {lines:#?}\n{stderr}"));
                 }
             }
         }
@@ -306,6 +322,7 @@ impl Drop for SeedServer {
 struct ServerProcess {
     endpoint: String,
     child: Child,
+    log: Arc<Mutex<Vec<String>>>,
 }
 
 impl ServerProcess {
@@ -322,11 +339,14 @@ impl ServerProcess {
             .expect("zlist server starts");
         let stderr = child.stderr.take().unwrap();
         let (tx, rx) = crossbeam_channel::bounded(1);
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let keep = log.clone();
         std::thread::spawn(move || {
             // Reads to the end, so the server never blocks on a full pipe.
             let mut sent = false;
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
+                keep.lock().unwrap().push(line.clone());
                 if !sent && let Some(rest) = line.split("ready on ").nth(1) {
                     let endpoint = rest.split(';').next().unwrap_or_default().to_owned();
                     sent = tx.send(endpoint).is_ok();
@@ -340,7 +360,16 @@ impl ServerProcess {
                 panic!("zlist server did not say where it listens");
             }
         };
-        Self { endpoint, child }
+        Self {
+            endpoint,
+            child,
+            log,
+        }
+    }
+
+    /// What the server has logged so far.
+    fn log(&self) -> Vec<String> {
+        self.log.lock().map(|log| log.clone()).unwrap_or_default()
     }
 
     /// SIGKILL: no goodbye, no closing handshake.
@@ -552,6 +581,28 @@ fn connected_seen_or_soon(seen: &[ClientEvent], events: &Receiver<ClientEvent>) 
 }
 
 #[test]
+fn a_socket_reopened_many_times_while_nobody_listens_still_reaches_a_server_later() {
+    // Every try that times out closes the socket while libzmq is still retrying its
+    // connection and reporting that to the socket's monitor.
+    let endpoint = format!("tcp://127.0.0.1:{}", free_port());
+    let (client, events) = spawn_client(&endpoint, 60, 40);
+    let lost = client.send(Command::Show);
+    assert!(outcome(&events, lost).0.is_err(), "nobody is listening");
+    let _server = Server::start(
+        ServerConfig {
+            bind: endpoint.clone(),
+            ..ServerConfig::default()
+        },
+        RemoteList::default(),
+    )
+    .expect("the port is still free");
+    let later = client.send(Command::Show);
+    let (answer, seen) = outcome(&events, later);
+    let answer = answer.unwrap_or_else(|error| panic!("{error}; events: {seen:#?}"));
+    assert_eq!(answer.text, "[]");
+}
+
+#[test]
 fn killed_server_is_retried_until_it_restarts_and_nothing_freezes() {
     let data = tempfile::tempdir().unwrap();
     let server = ServerProcess::start("tcp://127.0.0.1:0", data.path());
@@ -586,8 +637,14 @@ fn killed_server_is_retried_until_it_restarts_and_nothing_freezes() {
     let after = client.send(Command::Show);
     assert!(queued_at.elapsed() < Duration::from_secs(1));
 
-    let _restarted = ServerProcess::start(&endpoint, data.path());
-    let answer = reply(&events, during);
+    let restarted = ServerProcess::start(&endpoint, data.path());
+    let answer = match outcome(&events, during) {
+        (Ok(reply), _) => reply,
+        (Err(error), seen) => panic!(
+            "{error}; the restarted server's log: {:#?}; events: {seen:#?}",
+            restarted.log()
+        ),
+    };
     assert_eq!(answer.text, "Elemento 'B' adicionado.");
     assert!(answer.tries >= 2, "{answer:?}");
     assert_eq!(

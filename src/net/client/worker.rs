@@ -22,7 +22,7 @@ use crate::net::access::{self, Token};
 use crate::net::curve::ClientKeys;
 use crate::net::endpoint::{self, Role};
 use crate::net::live::{self, Step, Tracker};
-use crate::net::monitor::parse_monitor_frame;
+use crate::net::monitor::{self, parse_monitor_frame};
 use crate::net::protocol::{self, Command, RequestError, ServerKind};
 use crate::net::repr;
 
@@ -186,9 +186,16 @@ enum Hello {
 
 /// A REQ socket and the PAIR socket that reads its monitor.
 struct Link {
-    // Field order is drop order: the REQ socket (which stops its monitor) goes first.
     req: zmq::Socket,
     monitor: zmq::Socket,
+}
+
+impl Drop for Link {
+    fn drop(&mut self) {
+        // The monitor stops before either socket closes: an event sent to a reader that is
+        // gone would wedge the context, and every later socket with it.
+        monitor::stop(&mut self.req);
+    }
 }
 
 /// How one exchange (one request sent, one reply awaited) ended.
@@ -1087,16 +1094,8 @@ impl Worker {
             "inproc://zlist-client-monitor-{}",
             MONITOR_SERIAL.fetch_add(1, Ordering::Relaxed)
         );
-        req.monitor(&address, zmq::SocketEvent::ALL as i32)
+        let monitor = monitor::attach(&self.context, &req, &address, zmq::SocketEvent::ALL as i32)
             .map_err(|e| ("ZMQ monitor", e))?;
-        let monitor = self
-            .context
-            .socket(zmq::PAIR)
-            .map_err(|e| ("criar o socket do monitor", e))?;
-        monitor.set_linger(0).map_err(|e| ("ZMQ_LINGER", e))?;
-        monitor
-            .connect(&address)
-            .map_err(|e| ("conectar o monitor", e))?;
         req.connect(&self.config.endpoint)
             .map_err(|e| ("connect", e))?;
         Ok(Link { req, monitor })
