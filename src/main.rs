@@ -1,5 +1,6 @@
 //! The `zlist` command: the desktop app, the headless server and the terminal clients.
 
+use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -291,6 +292,8 @@ fn init_logging(quiet: bool) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colours for a person at a terminal; none in a log file or the journal.
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 }
 

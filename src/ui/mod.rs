@@ -22,6 +22,7 @@ pub mod settings;
 pub mod shortcuts;
 pub mod status;
 
+use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
 pub use app::App;
@@ -132,6 +133,7 @@ fn init_logging(quiet: bool) -> log_capture::LogFeed {
     let (layer, feed) = log_capture::capture(log_capture::CAPACITY);
     let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_filter(filter);
     let installed = tracing_subscriber::registry()
         .with(stderr)

@@ -379,8 +379,9 @@ fn the_token_never_appears_in_logs() {
             &endpoint,
             "--tries",
             "1",
+            // The refusal comes at the handshake; the rest is room for a loaded machine.
             "--timeout",
-            "1",
+            "5",
             "limpar",
         ],
         &[("ZLIST_TOKEN", "not-the-token-42"), ("RUST_LOG", "trace")],
@@ -520,10 +521,13 @@ fn protected_mode_refuses_other_hosts_and_a_token_admits_them() {
         "send",
         "--connect",
         remote.as_str(),
+        // The refusal comes as soon as the handshake is denied and ends the request. The
+        // tries are room for a loaded machine, where the new link may come up late: each
+        // try connects afresh instead of waiting for TCP's next SYN.
         "--timeout",
-        "1",
+        "3",
         "--tries",
-        "1",
+        "3",
         "limpar",
     ];
     let server = ServerProcess::start(

@@ -21,6 +21,8 @@ fn zlist_server_serves_on_the_asked_port_and_exits_cleanly_on_sigterm() {
     let mut endpoint = None;
     let mut line = String::new();
     while endpoint.is_none() && stderr.read_line(&mut line).unwrap() > 0 {
+        // Written to a pipe (a log file, the journal), the log has no colour codes.
+        assert!(!line.contains('\x1b'), "{line:?}");
         if let Some(rest) = line.split("ready on ").nth(1) {
             endpoint = rest.split(';').next().map(str::to_owned);
         }
