@@ -114,6 +114,43 @@ fn a_wrong_token_is_refused_as_an_authentication_failure() {
 }
 
 #[test]
+fn a_refusal_that_comes_before_the_request_fails_it_at_once_and_again_later() {
+    let server = token_server();
+    let (handle, events) = client::spawn(
+        ClientOptions {
+            endpoint: server.endpoint().to_owned(),
+            timeout: Duration::from_secs(8),
+            tries: 1,
+            token: Token::new("wrong"),
+            curve: None,
+            live: false,
+        },
+        Box::new(|| {}),
+    )
+    .expect("client starts");
+    // The client connects as it starts: the refusal comes while it has nothing to send.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !matches!(
+        events.recv_timeout(deadline.saturating_duration_since(Instant::now())),
+        Ok(ClientEvent::Connection(ConnectionState::AuthFailed))
+    ) {
+        assert!(Instant::now() < deadline, "the refusal never came");
+    }
+    for text in ["limpar", "mostrar"] {
+        let started = Instant::now();
+        let (ending, _) = outcome(&handle, &events, text);
+        assert!(
+            matches!(ending, Ending::Failed(RequestFailure::Refused { .. })),
+            "{text}: {ending:?}"
+        );
+        // Not the 8 s timeout waited out.
+        assert!(started.elapsed() < Duration::from_secs(4), "{text}");
+    }
+    drop(handle);
+    assert!(server.stop().unwrap().is_empty(), "nothing was changed");
+}
+
+#[test]
 fn a_missing_token_gets_no_service() {
     let server = token_server();
     let (handle, events) = client(server.endpoint(), None);

@@ -945,8 +945,13 @@ impl Worker {
         if self.socket.is_none() {
             self.reopen();
         }
+        // A refusal may have come before anything was sent (while idle, say): this
+        // connection will not be served, so nothing is sent on it.
+        self.drain_monitor();
+        if let Some(refusal) = self.refused.take() {
+            return self.refused_on_this_socket(refusal);
+        }
         let mut sent = false;
-        self.refused = None;
         if let Some(link) = &self.socket {
             match link.req.send(wire, zmq::DONTWAIT) {
                 Ok(()) => sent = true,
@@ -1001,7 +1006,7 @@ impl Worker {
             if monitor_ready {
                 self.drain_monitor();
                 if let Some(refusal) = self.refused.take() {
-                    return Exchange::Refused(refusal);
+                    return self.refused_on_this_socket(refusal);
                 }
             }
             if reply_ready && let Some(link) = &self.socket {
@@ -1036,10 +1041,19 @@ impl Worker {
         }
     }
 
+    /// After the server refused this socket's connection: the socket goes (a REQ socket
+    /// that sent cannot send again without a reply), and the next exchange connects afresh.
+    fn refused_on_this_socket(&mut self, refusal: Refusal) -> Exchange {
+        self.socket = None;
+        Exchange::Refused(refusal)
+    }
+
     /// Closes the current socket (if any) and opens a fresh one, with its monitor.
     fn reopen(&mut self) {
         self.socket = None;
         self.server = None;
+        // A refusal is about one connection; the new socket has none yet.
+        self.refused = None;
         match self.open() {
             Ok(link) => self.socket = Some(link),
             Err((doing, error)) => self.events.debug(
