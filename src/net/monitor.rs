@@ -12,7 +12,8 @@ pub(crate) fn parse_monitor_frame(frame: &[u8]) -> Option<(u16, u32)> {
 ///
 /// The reader's queue has no limit: libzmq sends events with blocking sends from its own
 /// I/O thread, so a full queue would stall every socket of the context until someone
-/// reads. Before closing `socket`, call [`stop`].
+/// reads. Before closing `socket` while its context lives on, call [`stop`]; a context
+/// being terminated (a server stopping) interrupts such a send by itself.
 pub(crate) fn attach(
     context: &zmq::Context,
     socket: &zmq::Socket,

@@ -101,11 +101,7 @@ fn roundtrip_can_target_a_running_server() {
 #[test]
 fn roundtrip_against_no_server_fails_instead_of_hanging() {
     // A port that was free a moment ago: nobody answers there.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::support::free_port();
     let config = RoundTripConfig {
         clients: vec![1],
         run_time: Duration::from_millis(100),

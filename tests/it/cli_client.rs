@@ -4,7 +4,8 @@ use std::io::{Read as _, Write as _};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::client::{SeedServer, free_port};
+use crate::client::SeedServer;
+use crate::support::free_port;
 use crate::support::{req_socket, request, start_server};
 
 /// The longest any one run of the binary may take.

@@ -19,7 +19,7 @@ use zlist::net::list::RemoteList;
 use zlist::net::protocol::{Command, ServerKind};
 use zlist::net::server::{Server, ServerConfig};
 
-use crate::support::start_server;
+use crate::support::{free_port, start_server};
 
 /// The longest any test waits for one expected event.
 pub(crate) const EVENT_WAIT: Duration = Duration::from_secs(10);
@@ -101,12 +101,6 @@ fn list(events: &Receiver<ClientEvent>, id: RequestId) -> Vec<String> {
         _ => None,
     })
     .0
-}
-
-/// A loopback port with nothing listening on it (free a moment ago).
-pub(crate) fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-    listener.local_addr().expect("a local address").port()
 }
 
 fn states(seen: &[ClientEvent]) -> Vec<ConnectionState> {

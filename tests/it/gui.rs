@@ -355,10 +355,7 @@ fn gui_an_invalid_position_shows_the_error() {
 
 #[test]
 fn gui_without_a_server_turns_unreachable_and_stays_responsive() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|address| address.port())
-        .expect("a free port");
+    let port = crate::support::free_port();
     let mut settings = test_settings();
     settings.endpoint = format!("127.0.0.1:{port}");
     // A UI that waited on the engine would freeze for a whole try (1 s) at least once.

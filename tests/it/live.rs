@@ -542,7 +542,7 @@ fn the_next_port_is_the_default_for_zlist_server_and_port_0_stays_0() {
     // between our look and the server's bind (then the server rightly falls back), so
     // a few tries are allowed; one must get the next port.
     let next_port_used = (0..10).any(|_| {
-        let free = crate::client::free_port();
+        let free = crate::support::free_port();
         if free == u16::MAX || std::net::TcpListener::bind(("127.0.0.1", free + 1)).is_err() {
             return false;
         }
@@ -766,7 +766,7 @@ fn a_snapshot_reply_that_does_not_parse_is_reported_and_asked_again() {
 
 #[test]
 fn a_publisher_that_cannot_be_reached_is_reported_and_requests_still_work() {
-    let closed = crate::client::free_port();
+    let closed = crate::support::free_port();
     let fake = FakeServer::start(move |request, _| match request {
         "zlist.hello" => hello(closed),
         other if other.ends_with("append x") => "Elemento 'x' adicionado.".to_owned(),

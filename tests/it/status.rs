@@ -6,7 +6,8 @@ use zlist::net::server::{Publish, ServerConfig};
 use zlist::net::status::ServerStatus;
 
 use crate::cli_client::{text, zlist};
-use crate::client::{SeedServer, free_port};
+use crate::client::SeedServer;
+use crate::support::free_port;
 use crate::support::{req_socket, request, start_server, start_server_with};
 
 /// Asks until the status satisfies `done` (peers are counted as their connections come and

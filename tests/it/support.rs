@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use zlist::net::list::RemoteList;
@@ -7,6 +8,30 @@ use zlist::net::server::{Server, ServerConfig};
 
 /// How long a test waits for any one reply before failing (never forever).
 pub const REPLY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A loopback port that is free now, below the kernel's ephemeral range: the servers
+/// other tests bind to port 0, and their outgoing connections, never take it. So nobody
+/// answers there unless this test starts a server there, and that server is its own. The
+/// port after it was free too (for the next-port default). Ports differ within a run.
+pub fn free_port() -> u16 {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let ephemeral_low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse::<u32>().ok())
+        .unwrap_or(32768);
+    let low = 10_000;
+    let span = ephemeral_low.saturating_sub(low + 2).max(100);
+    let start = std::process::id().wrapping_mul(7919) % span;
+    let bindable = |port: u32| std::net::TcpListener::bind(("127.0.0.1", port as u16)).is_ok();
+    loop {
+        let step = NEXT.fetch_add(2, Ordering::Relaxed);
+        assert!(step < span, "no free port below the ephemeral range");
+        let port = low + (start + step) % span;
+        if bindable(port) && bindable(port + 1) {
+            return port as u16;
+        }
+    }
+}
 
 /// A server on a free loopback port with an empty list.
 pub fn start_server() -> Server {
