@@ -534,14 +534,7 @@ fn absent_server_fails_the_request_clearly_and_a_server_started_later_answers() 
     );
     assert!(!states.contains(&ConnectionState::Connected), "{states:?}");
 
-    let server = Server::start(
-        ServerConfig {
-            bind: endpoint.clone(),
-            ..ServerConfig::default()
-        },
-        RemoteList::default(),
-    )
-    .expect("the port is still free");
+    let server = start_server_on(&endpoint);
     // The server answers (however slow the machine); then so must the client, whose
     // socket has been failing to connect all along.
     let probe = crate::support::req_socket(&zmq::Context::new(), &endpoint);
@@ -557,6 +550,18 @@ fn absent_server_fails_the_request_clearly_and_a_server_started_later_answers() 
         ["Y"],
         "X never reached a server"
     );
+}
+
+/// A server on `endpoint`, a port that was free for a client to find nobody at.
+fn start_server_on(endpoint: &str) -> Server {
+    Server::start(
+        ServerConfig {
+            bind: endpoint.to_owned(),
+            ..ServerConfig::default()
+        },
+        RemoteList::default(),
+    )
+    .expect("the port is still free")
 }
 
 /// Whether `seen` holds the state `Connected`, or it arrives within a few seconds (the
@@ -582,14 +587,7 @@ fn a_socket_reopened_many_times_while_nobody_listens_still_reaches_a_server_late
     let (client, events) = spawn_client(&endpoint, 60, 40);
     let lost = client.send(Command::Show);
     assert!(outcome(&events, lost).0.is_err(), "nobody is listening");
-    let _server = Server::start(
-        ServerConfig {
-            bind: endpoint.clone(),
-            ..ServerConfig::default()
-        },
-        RemoteList::default(),
-    )
-    .expect("the port is still free");
+    let _server = start_server_on(&endpoint);
     let later = client.send(Command::Show);
     let (answer, seen) = outcome(&events, later);
     let answer = answer.unwrap_or_else(|error| panic!("{error}; events: {seen:#?}"));
