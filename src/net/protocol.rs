@@ -214,6 +214,22 @@ pub fn is_python_space(c: char) -> bool {
     c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }
 
+/// Whether a text starts with the word `zlist.status` (after any ASCII white space): a
+/// status request, as [`Request::parse`] reads it, or its reply. Cheap on any other text:
+/// only its first bytes are looked at.
+pub fn is_status(text: &[u8]) -> bool {
+    text.trim_ascii_start()
+        .strip_prefix(STATUS.as_bytes())
+        .is_some_and(|rest| {
+            // The next character, whole (at most 4 bytes), must end the word.
+            rest.is_empty()
+                || String::from_utf8_lossy(&rest[..rest.len().min(4)])
+                    .chars()
+                    .next()
+                    .is_some_and(is_python_space)
+        })
+}
+
 /// Splits off the first white-space separated word; returns it and the rest, untrimmed.
 fn next_word(text: &str) -> Option<(&str, &str)> {
     let text = text.trim_start_matches(is_python_space);
@@ -512,6 +528,25 @@ mod tests {
 
     fn pos(text: &str) -> String {
         Position::parse(text).unwrap().to_string()
+    }
+
+    #[test]
+    fn status_requests_and_replies_are_told_by_their_first_word() {
+        for request in ["zlist.status", " zlist.status \n", "zlist.status\u{a0}x"] {
+            assert!(is_status(request.as_bytes()), "{request:?}");
+            assert_eq!(Request::parse(request), Ok(Request::Status), "{request:?}");
+        }
+        assert!(is_status(b"zlist.status server=zlist/0.1.0 uptime=3"));
+        for text in [
+            "zlist.statusx",
+            "zlist.status\u{e9}",
+            "append zlist.status",
+            "zlist.stat",
+            "",
+        ] {
+            assert!(!is_status(text.as_bytes()), "{text:?}");
+            assert_ne!(Request::parse(text), Ok(Request::Status), "{text:?}");
+        }
     }
 
     #[test]

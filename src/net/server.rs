@@ -745,10 +745,7 @@ fn serve(
                     }
                     // The asker's own connection is counted too: its handshake event is
                     // queued before its request.
-                    if frames
-                        .last()
-                        .is_some_and(|body| body.trim_ascii() == protocol::STATUS.as_bytes())
-                    {
+                    if frames.last().is_some_and(|body| protocol::is_status(body)) {
                         peers.report(&mut service);
                     }
                     answer(router, &mut service, publisher.as_mut(), frames);

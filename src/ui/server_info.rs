@@ -5,7 +5,7 @@
 //! answer the request: the window says so instead of showing numbers.
 
 use crate::net::client::{RequestFailure, RequestId};
-use crate::net::protocol::STATUS;
+use crate::net::protocol::{self, STATUS};
 use crate::net::server::{LOG_REPLY, LOG_REQUEST};
 use crate::net::status::{ServerStatus, StatusError, Uptime};
 use crate::ui::i18n::Language;
@@ -299,15 +299,10 @@ fn status_grid_ui(ui: &mut egui::Ui, status: &ServerStatus, language: Language) 
 /// Whether a line of the embedded server's log is about a status request (they come
 /// every [`PERIOD`] while the window is open, and go down to TRACE in the console).
 pub fn is_status_log(text: &str) -> bool {
-    [LOG_REQUEST, LOG_REPLY]
-        .iter()
-        .any(|prefix| text.strip_prefix(prefix).is_some_and(is_status_text))
-}
-
-/// `zlist.status`, alone or followed by its words.
-fn is_status_text(text: &str) -> bool {
-    text.strip_prefix(STATUS)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
+    [LOG_REQUEST, LOG_REPLY].iter().any(|prefix| {
+        text.strip_prefix(prefix)
+            .is_some_and(|rest| protocol::is_status(rest.as_bytes()))
+    })
 }
 
 #[cfg(test)]

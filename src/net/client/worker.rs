@@ -1337,7 +1337,7 @@ fn failure_pt(failure: &RequestFailure) -> String {
 /// `[DEBUG]` lines; TRACE for `zlist.status`, a health probe that a status window or a
 /// monitor repeats every few seconds and that would bury the rest at the usual level.
 fn trail_level(request: &str) -> tracing::Level {
-    if request.trim() == protocol::STATUS {
+    if protocol::is_status(request.as_bytes()) {
         tracing::Level::TRACE
     } else {
         tracing::Level::DEBUG
