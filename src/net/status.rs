@@ -29,8 +29,8 @@ pub struct ServerStatus {
     pub errors: u64,
     /// Where the list is kept: `memory` or `disk`.
     pub storage: String,
-    /// Who may connect: `open`, `loopback-only` (protected mode) or `token`, with
-    /// `+allow-list` when an allow list applies too.
+    /// Who may connect: `open`, `loopback-only` (protected mode), `token` or `client-keys`
+    /// (CURVE), with `+allow-list` when an allow list applies too.
     pub access: String,
 }
 
@@ -55,35 +55,23 @@ impl ServerStatus {
             return Err(StatusError::NotStatus(reply.chars().take(80).collect()));
         }
         let pairs: Vec<(&str, &str)> = words.filter_map(|w| w.split_once('=')).collect();
-        let text = |key: &'static str| {
-            pairs
-                .iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, v)| (*v).to_owned())
-                .ok_or(StatusError::BadField(key))
-        };
-        fn number<T: std::str::FromStr>(
-            key: &'static str,
-            value: String,
-        ) -> Result<T, StatusError> {
-            value.parse().map_err(|_| StatusError::BadField(key))
-        }
-        let subscribers = match text("subscribers") {
-            Ok(value) => Some(number("subscribers", value)?),
-            Err(_) => None,
+        let subscribers = if pairs.iter().any(|(k, _)| *k == "subscribers") {
+            Some(field(&pairs, "subscribers")?)
+        } else {
+            None
         };
         Ok(Self {
-            server: text("server")?,
-            uptime: Duration::from_secs(number("uptime", text("uptime")?)?),
-            clients: number("clients", text("clients")?)?,
+            server: field(&pairs, "server")?,
+            uptime: Duration::from_secs(field(&pairs, "uptime")?),
+            clients: field(&pairs, "clients")?,
             subscribers,
-            elements: number("elements", text("elements")?)?,
-            bytes: number("bytes", text("bytes")?)?,
-            changes: number("changes", text("changes")?)?,
-            requests: number("requests", text("requests")?)?,
-            errors: number("errors", text("errors")?)?,
-            storage: text("storage")?,
-            access: text("access")?,
+            elements: field(&pairs, "elements")?,
+            bytes: field(&pairs, "bytes")?,
+            changes: field(&pairs, "changes")?,
+            requests: field(&pairs, "requests")?,
+            errors: field(&pairs, "errors")?,
+            storage: field(&pairs, "storage")?,
+            access: field(&pairs, "access")?,
         })
     }
 
@@ -125,6 +113,18 @@ impl ServerStatus {
             .map(|(key, value)| format!("{key:<9}{value}\n"))
             .collect()
     }
+}
+
+/// The value of `key` among a status line's `key=value` words, read as a `T`.
+fn field<T: std::str::FromStr>(
+    pairs: &[(&str, &str)],
+    key: &'static str,
+) -> Result<T, StatusError> {
+    pairs
+        .iter()
+        .find(|(k, _)| *k == key)
+        .and_then(|(_, value)| value.parse().ok())
+        .ok_or(StatusError::BadField(key))
 }
 
 /// The reply line: `zlist.status key=value ...`.
