@@ -264,15 +264,8 @@ impl Certificate {
 pub fn load_authorized(path: &Path) -> Result<HashSet<CurveKey>, CurveError> {
     let mut keys = HashSet::new();
     if path.is_dir() {
-        let entries = std::fs::read_dir(path).map_err(|source| CurveError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        for entry in entries {
-            let entry = entry.map_err(|source| CurveError::Io {
-                path: path.to_owned(),
-                source,
-            })?;
+        for entry in std::fs::read_dir(path).map_err(io_error(path))? {
+            let entry = entry.map_err(io_error(path))?;
             let file = entry.path();
             if file.extension().is_some_and(|ext| ext == "key") {
                 keys.insert(Certificate::parse(&read(&file)?, &file)?.public);
@@ -328,11 +321,16 @@ impl ClientKeys {
     }
 }
 
-fn read(path: &Path) -> Result<String, CurveError> {
-    std::fs::read_to_string(path).map_err(|source| CurveError::Io {
+/// Turns an I/O error on `path` into a [`CurveError`] that names the file.
+fn io_error(path: &Path) -> impl Fn(std::io::Error) -> CurveError + Copy + '_ {
+    move |source| CurveError::Io {
         path: path.to_owned(),
         source,
-    })
+    }
+}
+
+fn read(path: &Path) -> Result<String, CurveError> {
+    std::fs::read_to_string(path).map_err(io_error(path))
 }
 
 fn write_new(path: &Path, text: &str, private: bool) -> Result<(), CurveError> {
@@ -346,10 +344,7 @@ fn write_new(path: &Path, text: &str, private: bool) -> Result<(), CurveError> {
     }
     #[cfg(not(unix))]
     let _ = private;
-    let io = |source| CurveError::Io {
-        path: path.to_owned(),
-        source,
-    };
+    let io = io_error(path);
     let mut file = options.open(path).map_err(io)?;
     file.write_all(text.as_bytes()).map_err(io)?;
     file.sync_all().map_err(io)
