@@ -264,6 +264,9 @@ pub(crate) fn connect_in(
     socket
         .set_sndtimeo(millis)
         .map_err(zmq_error("setting the send timeout"))?;
+    if crate::net::endpoint::is_ipv6(endpoint) {
+        socket.set_ipv6(true).map_err(zmq_error("enabling IPv6"))?;
+    }
     socket
         .connect(endpoint)
         .map_err(zmq_error("connecting a client"))?;

@@ -18,8 +18,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::bench::measure::{
-    BenchError, Bytes, Count, LatencySummary, Time, process_cpu_time, shorten, thread_cpu_time,
-    zmq_error,
+    BenchError, Bytes, Count, LatencySummary, Time, connect_in, process_cpu_time, shorten,
+    thread_cpu_time, zmq_error,
 };
 use crate::net::endpoint::{self, Role};
 use crate::net::list::RemoteList;
@@ -596,25 +596,7 @@ impl Client {
     }
 
     fn connect(&self) -> Result<zmq::Socket, BenchError> {
-        let socket = self
-            .context
-            .socket(zmq::REQ)
-            .map_err(zmq_error("creating a client socket"))?;
-        let timeout = i32::try_from(self.reply_timeout.as_millis()).unwrap_or(i32::MAX);
-        socket.set_linger(0).map_err(zmq_error("setting linger"))?;
-        socket
-            .set_rcvtimeo(timeout)
-            .map_err(zmq_error("setting the receive timeout"))?;
-        socket
-            .set_sndtimeo(timeout)
-            .map_err(zmq_error("setting the send timeout"))?;
-        if endpoint::is_ipv6(&self.endpoint) {
-            socket.set_ipv6(true).map_err(zmq_error("enabling IPv6"))?;
-        }
-        socket
-            .connect(&self.endpoint)
-            .map_err(zmq_error("connecting a client"))?;
-        Ok(socket)
+        connect_in(&self.context, &self.endpoint, self.reply_timeout)
     }
 }
 
