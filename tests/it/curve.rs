@@ -35,7 +35,11 @@ fn curve_or_skip() -> bool {
     false
 }
 
-fn curve_server(keys: &KeyPair, clients: Option<HashSet<zlist::net::curve::CurveKey>>) -> Server {
+/// A CURVE server with these keys, admitting only `clients` when given, publishing.
+pub(crate) fn curve_server(
+    keys: &KeyPair,
+    clients: Option<HashSet<zlist::net::curve::CurveKey>>,
+) -> Server {
     start_server_with(ServerConfig {
         bind: "tcp://127.0.0.1:0".into(),
         access: AccessPolicy::default().with_curve(ServerKeys {

@@ -1026,9 +1026,7 @@ fn gui_server_status_window_explains_that_the_seed_does_not_report_it() {
 
 #[test]
 fn gui_curve_server_key_encrypts_when_the_build_can_and_says_why_not_otherwise() {
-    use zlist::net::access::AccessPolicy;
-    use zlist::net::curve::{self, KeyPair, ServerKeys};
-    use zlist::net::server::{Publish, Server, ServerConfig};
+    use zlist::net::curve::{self, KeyPair};
     if !curve::available() {
         assert!(std::env::var_os("ZLIST_EXPECT_CURVE").is_none());
         let mut harness = gui(test_settings());
@@ -1038,19 +1036,7 @@ fn gui_curve_server_key_encrypts_when_the_build_can_and_says_why_not_otherwise()
         return;
     }
     let keys = KeyPair::generate().unwrap();
-    let server = Server::start(
-        ServerConfig {
-            bind: "tcp://127.0.0.1:0".into(),
-            access: AccessPolicy::default().with_curve(ServerKeys {
-                keys: keys.clone(),
-                clients: None,
-            }),
-            publish: Publish::NextPort,
-            ..ServerConfig::default()
-        },
-        Default::default(),
-    )
-    .unwrap();
+    let server = crate::curve::curve_server(&keys, None);
     let mut settings = test_settings();
     settings.endpoint = server.endpoint().to_owned();
     settings.server_key = "not a key".to_owned();
