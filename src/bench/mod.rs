@@ -2,7 +2,9 @@
 //! lists, live updates, and what `zlist bench` prints.
 pub mod cli;
 pub mod durability;
+mod echo;
 pub mod large;
 pub mod live;
 pub mod measure;
+mod mix;
 pub mod roundtrip;

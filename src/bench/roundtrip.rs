@@ -11,20 +11,18 @@
 //! (one I/O thread); the clients share another context.
 
 use std::fmt;
-use std::fmt::Write as _;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crate::bench::echo::EchoServer;
 use crate::bench::measure::{
     BenchError, Bytes, Count, LatencySummary, Time, connect_in, process_cpu_time, shorten,
-    thread_cpu_time, zmq_error,
+    thread_cpu_time,
 };
+use crate::bench::mix::{MIX_DESCRIPTION, Mix};
 use crate::net::endpoint::{self, Role};
 use crate::net::list::RemoteList;
 use crate::net::server::{Server, ServerConfig};
-use crate::net::service::{DEFAULT_MAX_REQUEST_BYTES, ListService};
 
 /// Client counts measured by default.
 pub const DEFAULT_CLIENTS: [usize; 3] = [1, 4, 16];
@@ -49,14 +47,8 @@ pub const BASE_LIST_LEN: usize = 10;
 /// How long a client waits for one reply by default before the run fails.
 pub const DEFAULT_REPLY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The name of an echo server's thread.
-const ECHO_THREAD: &str = "zlist-echo";
-
 /// The name of the zlist server's thread (`net::server`).
 const SERVER_THREAD: &str = "zlist-server";
-
-/// How long an echo server blocks in `recv` before looking at its stop flag.
-const ECHO_POLL: Duration = Duration::from_millis(50);
 
 /// What the round-trip benchmark runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -426,7 +418,13 @@ fn measure(
         }
         (Subject::RepEcho | Subject::RouterEcho | Subject::RouterList, _) => {
             let echo = EchoServer::start(subject)?;
-            let result = run_clients(subject, &echo.endpoint, Some(ECHO_THREAD), clients, config);
+            let result = run_clients(
+                subject,
+                &echo.endpoint,
+                Some(crate::bench::echo::ECHO_THREAD),
+                clients,
+                config,
+            );
             echo.stop()?;
             result
         }
@@ -434,7 +432,7 @@ fn measure(
 }
 
 /// The list the in-process zlist server starts each run with.
-fn base_list() -> Vec<String> {
+pub(crate) fn base_list() -> Vec<String> {
     (0..BASE_LIST_LEN).map(|i| format!("item{i}")).collect()
 }
 
@@ -615,220 +613,6 @@ fn round_trip(
     };
     socket.send(request, 0).map_err(no_reply)?;
     socket.recv(reply, 0).map_err(no_reply)
-}
-
-/// The requests one client sends, in a cycle of eight that leaves the list as it found
-/// it (as a set: the last step sorts it). Element names carry the client's index and
-/// the cycle's number, so concurrent clients never touch each other's elements.
-struct Mix {
-    client: usize,
-    cycle: u64,
-    step: usize,
-}
-
-/// The mix, as shown in the report.
-pub const MIX_DESCRIPTION: &str = "append X, pesquisar X (found), insert 0 Y, mostrar, \
-     pesquisar (not found), remover Y, remover X, ordenar_cresc";
-
-/// What the reply to a mix request must look like (a cheap check).
-#[derive(Debug, Clone, Copy)]
-enum Expect {
-    Exactly(&'static str),
-    EndsWith(&'static str),
-    StartsWith(&'static str),
-}
-
-impl Expect {
-    fn matches(self, reply: &[u8]) -> bool {
-        match self {
-            Self::Exactly(text) => reply == text.as_bytes(),
-            Self::EndsWith(text) => reply.ends_with(text.as_bytes()),
-            Self::StartsWith(text) => reply.starts_with(text.as_bytes()),
-        }
-    }
-}
-
-impl Mix {
-    fn new(client: usize) -> Self {
-        Self {
-            client,
-            cycle: 0,
-            step: 0,
-        }
-    }
-
-    /// Whether the next request starts a cycle.
-    fn at_cycle_start(&self) -> bool {
-        self.step == 0
-    }
-
-    /// Writes the next request into `out` and says what its reply must look like.
-    fn next_request(&mut self, out: &mut String) -> Expect {
-        out.clear();
-        let (c, k) = (self.client, self.cycle);
-        // Writing to a String cannot fail.
-        let expect = match self.step {
-            0 => {
-                let _ = write!(out, "append b{c}.{k}");
-                Expect::EndsWith("' adicionado.")
-            }
-            1 => {
-                let _ = write!(out, "pesquisar b{c}.{k}");
-                Expect::Exactly("Encontrado")
-            }
-            2 => {
-                let _ = write!(out, "insert 0 a{c}.{k}");
-                Expect::EndsWith("' inserido na posição 0.")
-            }
-            3 => {
-                out.push_str("mostrar");
-                Expect::StartsWith("[")
-            }
-            4 => {
-                let _ = write!(out, "pesquisar z{c}");
-                Expect::Exactly("Não encontrado")
-            }
-            5 => {
-                let _ = write!(out, "remover a{c}.{k}");
-                Expect::EndsWith("' removido.")
-            }
-            6 => {
-                let _ = write!(out, "remover b{c}.{k}");
-                Expect::EndsWith("' removido.")
-            }
-            _ => {
-                out.push_str("ordenar_cresc");
-                Expect::Exactly("Lista ordenada crescentemente.")
-            }
-        };
-        self.step += 1;
-        if self.step == 8 {
-            self.step = 0;
-            self.cycle += 1;
-        }
-        expect
-    }
-}
-
-/// A bare echo server on its own thread and ZeroMQ context.
-struct EchoServer {
-    endpoint: String,
-    stop: Arc<AtomicBool>,
-    thread: JoinHandle<Result<(), BenchError>>,
-}
-
-impl EchoServer {
-    /// Starts a REP echo, or a ROUTER echo that keeps the envelope as zlist does.
-    /// Starts a REP echo, a ROUTER echo, or zlist's handler behind a ROUTER
-    /// (`Subject::RouterList`).
-    fn start(subject: Subject) -> Result<Self, BenchError> {
-        let router = subject != Subject::RepEcho;
-        let context = zmq::Context::new();
-        let socket = context
-            .socket(if router { zmq::ROUTER } else { zmq::REP })
-            .map_err(zmq_error("creating the echo socket"))?;
-        socket.set_linger(0).map_err(zmq_error("setting linger"))?;
-        socket
-            .set_rcvtimeo(ECHO_POLL.as_millis() as i32)
-            .map_err(zmq_error("setting the receive timeout"))?;
-        socket
-            .bind("tcp://127.0.0.1:0")
-            .map_err(zmq_error("binding the echo socket"))?;
-        let endpoint = socket
-            .get_last_endpoint()
-            .map_err(zmq_error("reading the echo address"))?
-            .unwrap_or_else(|raw| String::from_utf8_lossy(&raw).into_owned());
-        let stop = Arc::new(AtomicBool::new(false));
-        let stopped = Arc::clone(&stop);
-        let thread = std::thread::Builder::new()
-            .name(ECHO_THREAD.to_owned())
-            .spawn(move || {
-                // The context lives as long as the socket, on this thread.
-                let _context = context;
-                if subject == Subject::RouterList {
-                    let list = RemoteList::from_items(base_list());
-                    router_list(
-                        &socket,
-                        &stopped,
-                        ListService::new(list, DEFAULT_MAX_REQUEST_BYTES),
-                    )
-                } else if router {
-                    router_echo(&socket, &stopped)
-                } else {
-                    rep_echo(&socket, &stopped)
-                }
-            })
-            .map_err(|_| BenchError::Panicked)?;
-        Ok(Self {
-            endpoint,
-            stop,
-            thread,
-        })
-    }
-
-    fn stop(self) -> Result<(), BenchError> {
-        self.stop.store(true, Ordering::Relaxed);
-        self.thread.join().map_err(|_| BenchError::Panicked)?
-    }
-}
-
-/// The floor: what the seed's server does, minus the list.
-fn rep_echo(socket: &zmq::Socket, stop: &AtomicBool) -> Result<(), BenchError> {
-    let mut message = zmq::Message::new();
-    while !stop.load(Ordering::Relaxed) {
-        match socket.recv(&mut message, 0) {
-            Ok(()) => {
-                let reply = std::mem::replace(&mut message, zmq::Message::new());
-                socket
-                    .send(reply, 0)
-                    .map_err(zmq_error("sending an echo"))?;
-            }
-            Err(zmq::Error::EAGAIN | zmq::Error::EINTR) => {}
-            Err(source) => return Err(zmq_error("receiving a request")(source)),
-        }
-    }
-    Ok(())
-}
-
-/// zlist's socket handling with no list: envelope and body sent back as received.
-fn router_echo(socket: &zmq::Socket, stop: &AtomicBool) -> Result<(), BenchError> {
-    while !stop.load(Ordering::Relaxed) {
-        match socket.recv_multipart(0) {
-            Ok(frames) => {
-                // A peer that is gone loses its reply, as with REP.
-                let _ = socket.send_multipart(frames, 0);
-            }
-            Err(zmq::Error::EAGAIN | zmq::Error::EINTR) => {}
-            Err(source) => return Err(zmq_error("receiving a request")(source)),
-        }
-    }
-    Ok(())
-}
-
-/// zlist's handler behind the simplest ROUTER loop: blocking `recv`, REP's envelope
-/// rule, one reply.
-fn router_list(
-    socket: &zmq::Socket,
-    stop: &AtomicBool,
-    mut service: ListService,
-) -> Result<(), BenchError> {
-    while !stop.load(Ordering::Relaxed) {
-        match socket.recv_multipart(0) {
-            Ok(mut frames) => {
-                let Some(delimiter) = frames.iter().position(Vec::is_empty) else {
-                    continue;
-                };
-                let body = frames.split_off(delimiter + 1);
-                let handled = service.handle_frames(&body);
-                frames.push(handled.outcome.text.into_bytes());
-                // A peer that is gone loses its reply, as with REP.
-                let _ = socket.send_multipart(frames, 0);
-            }
-            Err(zmq::Error::EAGAIN | zmq::Error::EINTR) => {}
-            Err(source) => return Err(zmq_error("receiving a request")(source)),
-        }
-    }
-    Ok(())
 }
 
 impl fmt::Display for RoundTripReport {

@@ -15,9 +15,12 @@ use crate::net::client::{
 use crate::net::curve::{ClientKeys, CurveKey, KEY_FILE_ENV, KeyPair, SERVER_KEY_ENV};
 
 pub mod keygen;
+pub mod logging;
 pub mod send;
+pub mod server;
 pub mod shell;
 pub mod status;
+pub mod version;
 
 /// The longest `--timeout` accepted, in seconds (an hour).
 const MAX_TIMEOUT_SECS: f64 = 3600.0;

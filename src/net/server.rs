@@ -101,9 +101,20 @@ pub struct ServerConfig {
     pub publish: Publish,
     /// Test knob: do not publish every Nth update (counting from the first), as if the
     /// publisher had dropped it, so that tests can check that subscribers notice the gap
-    /// and resync. `None` (the default) publishes every update. Not for real use.
-    #[doc(hidden)]
+    /// and resync. `None` (the default) publishes every update. Only in builds with the
+    /// `test-hooks` feature, which the test suite turns on.
+    #[cfg(feature = "test-hooks")]
     pub skip_every_nth_update: Option<u64>,
+}
+
+impl ServerConfig {
+    /// The test knob [`ServerConfig::skip_every_nth_update`], `None` in real builds.
+    fn skip_every_nth_update(&self) -> Option<u64> {
+        #[cfg(feature = "test-hooks")]
+        return self.skip_every_nth_update;
+        #[cfg(not(feature = "test-hooks"))]
+        None
+    }
 }
 
 impl Default for ServerConfig {
@@ -115,6 +126,7 @@ impl Default for ServerConfig {
             access: AccessPolicy::default(),
             limits: Limits::default(),
             publish: Publish::Off,
+            #[cfg(feature = "test-hooks")]
             skip_every_nth_update: None,
         }
     }
@@ -261,7 +273,7 @@ impl Server {
                 address,
                 &config.access,
                 &service,
-                config.skip_every_nth_update,
+                config.skip_every_nth_update(),
             )
         };
         let publisher = match config.publish.resolve(&bind)? {
@@ -807,21 +819,30 @@ fn answer(
         return;
     } else {
         if let [request] = body.as_slice() {
-            tracing::debug!("{LOG_REQUEST}{}", Abbreviated(request));
+            trail(request, LOG_REQUEST, request);
         }
         service.handle_frames(&body)
     };
     if let (Some(publisher), Some(effect)) = (publisher, &handled.effect) {
         publisher.publish(service.version(), effect);
     }
-    tracing::debug!(
-        "{LOG_REPLY}{}",
-        Abbreviated(handled.outcome.text.as_bytes())
-    );
+    if let Some(request) = body.last() {
+        trail(request, LOG_REPLY, handled.outcome.text.as_bytes());
+    }
     frames.push(handled.outcome.text.into_bytes());
     if let Err(error) = router.send_multipart(frames, 0) {
         // The peer is gone or not reading; its reply is dropped, as REP would drop it.
         tracing::debug!("reply not delivered: {error}");
+    }
+}
+
+/// Logs one line of the request trail: at DEBUG, except for status requests (a status
+/// window asks every few seconds), which go to TRACE.
+fn trail(request: &[u8], prefix: &str, text: &[u8]) {
+    if protocol::is_status(request) {
+        tracing::trace!("{prefix}{}", Abbreviated(text));
+    } else {
+        tracing::debug!("{prefix}{}", Abbreviated(text));
     }
 }
 

@@ -1,0 +1,275 @@
+//! `zlist server`: the headless list server's options, what they mean for access,
+//! encryption and storage (told to the operator at start), and its run until a signal.
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::Args;
+
+use crate::net::list::RemoteList;
+use crate::net::server::{DEFAULT_BIND, Publish, Server, ServerConfig};
+use crate::net::service::DEFAULT_MAX_REQUEST_BYTES;
+
+/// The options of `zlist server`.
+#[derive(Debug, Args)]
+pub struct ServerArgs {
+    /// Address to listen on: tcp://HOST:PORT (0.0.0.0 = every interface, port 0 = any free port).
+    #[arg(long, default_value = DEFAULT_BIND, env = "ZLIST_BIND")]
+    bind: String,
+
+    /// Largest request, in bytes, answered with a reply.
+    #[arg(long, default_value_t = DEFAULT_MAX_REQUEST_BYTES, value_name = "BYTES")]
+    max_request_bytes: usize,
+
+    /// Data directory where the list is kept [default: the platform's data directory, e.g.
+    /// ~/.local/share/zlist on Linux]. Only one server may use a directory at a time.
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "ZLIST_DATA",
+        conflicts_with = "memory"
+    )]
+    data: Option<std::path::PathBuf>,
+
+    /// Keep the list in memory only, as the seed does: it is lost when the server stops.
+    #[arg(long)]
+    memory: bool,
+
+    /// When the journal is flushed to disk: always (no acknowledged change lost even on
+    /// power loss), everysec (at most about a second lost on power loss), never (the OS
+    /// decides). A killed server loses nothing acknowledged with any of them.
+    #[arg(long, value_enum, default_value_t = FsyncArg::Everysec, value_name = "POLICY")]
+    fsync: FsyncArg,
+
+    #[command(flatten)]
+    token: crate::cli::TokenArgs,
+
+    /// Encrypt with CURVE, with the server's secret key file (NAME.key_secret from `zlist
+    /// keygen`); clients then need the public key (--server-key). Excludes a token.
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "ZLIST_CURVE_SECRET_FILE",
+        conflicts_with_all = ["token", "token_file"]
+    )]
+    curve_secret_file: Option<std::path::PathBuf>,
+
+    /// With CURVE, admit only these client keys: a directory of .key files, or a file with
+    /// one public key per line [default: any client that has the server's public key].
+    #[arg(
+        long,
+        value_name = "DIR|FILE",
+        env = "ZLIST_CURVE_CLIENTS",
+        requires = "curve_secret_file"
+    )]
+    curve_clients: Option<std::path::PathBuf>,
+
+    /// Admit only clients from these networks, comma-separated (e.g. 10.0.0.0/8,192.0.2.7).
+    #[arg(long, value_name = "CIDR,...", env = "ZLIST_ALLOW")]
+    allow: Option<String>,
+
+    /// Serve every address with no token, on a non-loopback bind (turns protected mode off:
+    /// anyone who reaches the port can read and wipe the list).
+    #[arg(long)]
+    insecure: bool,
+
+    /// Most elements the list may hold.
+    #[arg(long, default_value_t = crate::net::service::DEFAULT_MAX_ELEMENTS, value_name = "N")]
+    max_elements: usize,
+
+    /// Largest element accepted, in bytes.
+    #[arg(long, default_value_t = crate::net::service::DEFAULT_MAX_ELEMENT_BYTES, value_name = "BYTES")]
+    max_element_bytes: usize,
+
+    /// Where to publish live updates (PUB/SUB): tcp://HOST:PORT, or off [default: the
+    /// --bind address one port up, e.g. tcp://0.0.0.0:1235; port 0 with a --bind port 0].
+    #[arg(long, value_name = "ENDPOINT|off", env = "ZLIST_PUBLISH", value_parser = parse_publish)]
+    publish: Option<Publish>,
+}
+
+/// Reads `--publish`: `off`, or an address to bind the publisher to.
+fn parse_publish(text: &str) -> Result<Publish, String> {
+    if text.trim().eq_ignore_ascii_case("off") {
+        return Ok(Publish::Off);
+    }
+    crate::net::endpoint::normalize(text, crate::net::endpoint::Role::Bind)
+        .map(Publish::Endpoint)
+        .map_err(|error| format!("{error}; or `off` for no live updates"))
+}
+
+/// Who may use the server, from `--token`, `--allow` and `--insecure`, with the operator
+/// told at start what that means.
+fn server_access(args: &ServerArgs) -> anyhow::Result<crate::net::access::AccessPolicy> {
+    use crate::net::access::{AccessPolicy, parse_allow_list};
+    let token = args
+        .token
+        .resolve()
+        .context("cannot read the access token")?;
+    let allow = match &args.allow {
+        Some(list) => parse_allow_list(list).context("invalid --allow")?,
+        None => Vec::new(),
+    };
+    let mut policy = AccessPolicy::for_bind(&args.bind, token, allow, args.insecure);
+    if let Some(path) = &args.curve_secret_file {
+        policy = policy.with_curve(server_curve(path, args.curve_clients.as_deref())?);
+    }
+    if policy.loopback_only {
+        tracing::warn!(
+            "protected mode: {} is not a loopback address and no token is set, so only \
+             clients on this machine are served. To open it to others, set a token \
+             (--token-file FILE or ZLIST_TOKEN) and give it to your clients, or admit CURVE \
+             client keys (--curve-clients), or, knowing that \
+             anyone who reaches the port can then read and wipe the list, pass --insecure",
+            args.bind
+        );
+    } else if policy.needs_plain() {
+        tracing::info!("clients must present the access token (ZeroMQ PLAIN mechanism)");
+    } else if args.insecure {
+        tracing::warn!(
+            "--insecure: no token, every address admitted: anyone who reaches {} can read and \
+             wipe the list",
+            args.bind
+        );
+    }
+    if !policy.allow.is_empty() {
+        tracing::info!(
+            "only clients from {} are admitted",
+            args.allow.as_deref().unwrap_or_default()
+        );
+    }
+    if policy.curve.is_none() {
+        tracing::info!(
+            "encryption (CURVE): {}",
+            if crate::net::curve::available() {
+                "available in this build, off (--curve-secret-file turns it on)"
+            } else {
+                "not in this build (scripts/curve.sh build makes one that has it)"
+            }
+        );
+    }
+    if policy.needs_plain() {
+        tracing::warn!(
+            "the token and the list cross the network unencrypted (this libzmq build has \
+             CURVE: {}); encrypt with --curve-secret-file, or use an SSH tunnel \
+             (docs/deploy-ec2.md)",
+            crate::net::curve::available()
+        );
+    }
+    Ok(policy)
+}
+
+/// The server's CURVE keys and the client keys it admits, told to the operator.
+fn server_curve(
+    secret_file: &std::path::Path,
+    clients: Option<&std::path::Path>,
+) -> anyhow::Result<crate::net::curve::ServerKeys> {
+    use crate::net::curve::{self, KeyPair, ServerKeys};
+    if !curve::available() {
+        anyhow::bail!(
+            "--curve-secret-file: this zlist cannot encrypt (its libzmq has no CURVE); {}",
+            curve::HOW_TO_GET_CURVE
+        );
+    }
+    let keys = KeyPair::from_secret_file(secret_file).context("invalid --curve-secret-file")?;
+    let clients = clients
+        .map(curve::load_authorized)
+        .transpose()
+        .context("invalid --curve-clients")?;
+    tracing::info!(
+        "traffic is encrypted (CURVE); clients connect with --server-key {}",
+        keys.public
+    );
+    match &clients {
+        Some(clients) => tracing::info!("{} client keys admitted", clients.len()),
+        None => tracing::info!(
+            "any client that has the server's public key is admitted (--curve-clients limits \
+             that to listed keys)"
+        ),
+    }
+    Ok(ServerKeys { keys, clients })
+}
+
+/// `--fsync`'s choices, as Redis's `appendfsync`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum FsyncArg {
+    /// Flush every change before its reply.
+    Always,
+    /// Flush about once a second.
+    Everysec,
+    /// Leave flushing to the operating system.
+    Never,
+}
+
+impl From<FsyncArg> for crate::net::store::FsyncPolicy {
+    fn from(arg: FsyncArg) -> Self {
+        match arg {
+            FsyncArg::Always => Self::Always,
+            FsyncArg::Everysec => Self::EverySec,
+            FsyncArg::Never => Self::Never,
+        }
+    }
+}
+
+/// Where `zlist server` keeps its list, from `--memory`, `--data` and `--fsync`.
+fn server_storage(args: &ServerArgs) -> anyhow::Result<crate::net::store::Storage> {
+    use crate::net::store::{DiskOptions, Storage};
+    if args.memory {
+        return Ok(Storage::Memory);
+    }
+    let dir = match &args.data {
+        Some(dir) => dir.clone(),
+        None => Storage::default_dir().context(
+            "cannot tell where the platform's data directory is (no home directory?): \
+             choose one with --data DIR, or use --memory",
+        )?,
+    };
+    let mut options = DiskOptions::new(dir);
+    options.fsync = args.fsync.into();
+    Ok(Storage::Disk(options))
+}
+
+/// Runs `zlist server` until Ctrl-C or SIGTERM.
+pub fn run(args: ServerArgs) -> anyhow::Result<ExitCode> {
+    let (stop_tx, stop_rx) = crossbeam_channel::bounded::<()>(1);
+    ctrlc::set_handler(move || {
+        let _ = stop_tx.try_send(());
+    })
+    .context("cannot install the Ctrl-C/SIGTERM handler")?;
+
+    let storage = server_storage(&args)?;
+    if storage == crate::net::store::Storage::Memory {
+        tracing::info!(
+            "the list is kept in memory only (--memory): it is lost when the server stops"
+        );
+    }
+    let access = server_access(&args)?;
+    let config = ServerConfig {
+        bind: args.bind,
+        max_request_bytes: args.max_request_bytes,
+        storage,
+        access,
+        limits: crate::net::service::Limits {
+            max_elements: args.max_elements,
+            max_element_bytes: args.max_element_bytes,
+        },
+        publish: args.publish.unwrap_or(Publish::NextPort),
+        ..ServerConfig::default()
+    };
+    let server = Server::start(config, RemoteList::default()).context("cannot start the server")?;
+    tracing::info!(
+        "zlist server ready on {}; stop it with Ctrl-C",
+        server.endpoint()
+    );
+    match server.publish_endpoint() {
+        Some(publish) => tracing::info!(
+            "live updates published on {publish} (open this port too for remote clients; \
+             without it they fall back to refreshing)"
+        ),
+        None => tracing::info!("live updates are off: clients refresh by asking (mostrar)"),
+    }
+    // Either a signal arrived or the handler is gone; both mean stop.
+    let _ = stop_rx.recv();
+    tracing::info!("stopping");
+    server.stop().context("the server stopped with an error")?;
+    Ok(ExitCode::SUCCESS)
+}
