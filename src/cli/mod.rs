@@ -282,24 +282,16 @@ mod tests {
 
     #[test]
     fn refusals_name_the_flags_that_give_a_token_or_a_key() {
-        let endpoint = "tcp://10.0.0.1:1234".to_owned();
-        let refused = RequestFailure::Refused {
-            endpoint: endpoint.clone(),
-        };
+        let [refused, handshake] = client::trail::refusals("tcp://10.0.0.1:1234");
         let text = failure_text(&refused);
         assert!(text.starts_with(&format!("zlist: {refused} (")), "{text}");
         for flag in ["--token", "ZLIST_TOKEN", "--token-file", "--key-file"] {
             assert!(text.contains(flag), "{text}");
         }
-        let handshake = failure_text(&RequestFailure::HandshakeFailed { endpoint });
-        assert!(handshake.contains("--server-key"), "{handshake}");
-        assert!(handshake.contains("--token-file"), "{handshake}");
-        for failure in [
-            refused,
-            RequestFailure::HandshakeFailed {
-                endpoint: "tcp://h:1".to_owned(),
-            },
-        ] {
+        let text = failure_text(&handshake);
+        assert!(text.contains("--server-key"), "{text}");
+        assert!(text.contains("--token-file"), "{text}");
+        for failure in [refused, handshake] {
             assert!(flag_hint_pt(&failure).is_some_and(|hint| hint.contains("--token-file")));
         }
         assert_eq!(

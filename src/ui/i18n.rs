@@ -1185,18 +1185,11 @@ mod tests {
 
     #[test]
     fn refusals_mention_curve_keys_and_no_command_line_flags() {
-        let endpoint = "tcp://10.0.0.1:1234".to_owned();
-        for failure in [
-            RequestFailure::Refused {
-                endpoint: endpoint.clone(),
-            },
-            RequestFailure::HandshakeFailed {
-                endpoint: endpoint.clone(),
-            },
-        ] {
+        let endpoint = "tcp://10.0.0.1:1234";
+        for failure in trail::refusals(endpoint) {
             for language in Language::ALL {
                 let text = language.request_failure("limpar", &failure);
-                assert!(text.contains(&endpoint), "{text}");
+                assert!(text.contains(endpoint), "{text}");
                 assert!(text.contains("CURVE"), "{text}");
                 assert!(text.contains(language.texts().token_label), "{text}");
                 assert!(!text.contains("--"), "{text}");

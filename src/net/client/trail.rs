@@ -373,6 +373,18 @@ pub(super) fn unavailable(why: &NotLive) -> String {
     }
 }
 
+/// The two refusals of the server at `endpoint`, for the tests of their wordings.
+#[cfg(test)]
+pub(crate) fn refusals(endpoint: &str) -> [RequestFailure; 2] {
+    let endpoint = endpoint.to_owned();
+    [
+        RequestFailure::Refused {
+            endpoint: endpoint.clone(),
+        },
+        RequestFailure::HandshakeFailed { endpoint },
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -391,14 +403,7 @@ mod tests {
     #[test]
     fn failures_say_what_happened_without_flags() {
         let endpoint = "tcp://10.0.0.1:1234".to_owned();
-        for failure in [
-            RequestFailure::Refused {
-                endpoint: endpoint.clone(),
-            },
-            RequestFailure::HandshakeFailed {
-                endpoint: endpoint.clone(),
-            },
-        ] {
+        for failure in refusals(&endpoint) {
             for text in [self::failure(&failure), failure.to_string()] {
                 assert!(text.contains(&endpoint), "{text}");
                 assert!(text.contains("CURVE"), "{text}");
