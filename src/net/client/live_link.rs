@@ -305,7 +305,7 @@ fn subscribe(
 ) -> Result<zmq::Socket, (&'static str, zmq::Error)> {
     let sub = context
         .socket(zmq::SUB)
-        .map_err(|e| ("criar o socket SUB", e))?;
+        .map_err(|e| (trail::CREATE_SUB, e))?;
     sub.set_linger(0).map_err(|e| ("ZMQ_LINGER", e))?;
     sub.set_rcvhwm(live::HIGH_WATER_MARK)
         .map_err(|e| ("ZMQ_RCVHWM", e))?;

@@ -194,6 +194,13 @@ pub(super) fn receive_failed(error: &zmq::Error) -> String {
     format!("Erro ao receber a resposta: {error}")
 }
 
+/// The step of opening a socket that creates the REQ socket (the other steps are named by
+/// their libzmq option).
+pub(super) const CREATE_REQ: &str = "criar o socket REQ";
+
+/// The step of opening a socket that creates the SUB socket.
+pub(super) const CREATE_SUB: &str = "criar o socket SUB";
+
 /// A socket could not be set up; `doing` names the step.
 pub(super) fn open_failed(doing: &str, error: &zmq::Error) -> String {
     format!("Não foi possível abrir o socket ({doing}): {error}")

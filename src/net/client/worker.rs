@@ -687,7 +687,7 @@ impl Worker {
         let req = self
             .context
             .socket(zmq::REQ)
-            .map_err(|e| ("criar o socket REQ", e))?;
+            .map_err(|e| (trail::CREATE_REQ, e))?;
         req.set_linger(0).map_err(|e| ("ZMQ_LINGER", e))?;
         set_credentials(&req, &self.config)?;
         if endpoint::is_ipv6(&self.config.endpoint) {
