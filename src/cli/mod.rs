@@ -142,6 +142,50 @@ pub fn parse_seconds(text: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
+/// Where a terminal client's user gives what a server that refused wants, in English:
+/// the flags and variables behind a refusal (the library's error names no flags).
+fn flag_hint(failure: &RequestFailure) -> Option<&'static str> {
+    match failure {
+        RequestFailure::Refused { .. } => Some(
+            "give the token with --token, ZLIST_TOKEN or --token-file; for CURVE, a client key \
+             the server admits with --key-file",
+        ),
+        RequestFailure::HandshakeFailed { .. } => Some(
+            "give the token with --token, ZLIST_TOKEN or --token-file; for CURVE, the server's \
+             key with --server-key",
+        ),
+        RequestFailure::NoReply { .. }
+        | RequestFailure::ChangeNotRetried { .. }
+        | RequestFailure::Stopped => None,
+    }
+}
+
+/// The same advice in Portuguese, for `zlist shell`.
+pub(crate) fn flag_hint_pt(failure: &RequestFailure) -> Option<&'static str> {
+    match failure {
+        RequestFailure::Refused { .. } => Some(
+            "informe o token com --token, ZLIST_TOKEN ou --token-file; para CURVE, uma chave \
+             de cliente que o servidor admite com --key-file",
+        ),
+        RequestFailure::HandshakeFailed { .. } => Some(
+            "informe o token com --token, ZLIST_TOKEN ou --token-file; para CURVE, a chave do \
+             servidor com --server-key",
+        ),
+        RequestFailure::NoReply { .. }
+        | RequestFailure::ChangeNotRetried { .. }
+        | RequestFailure::Stopped => None,
+    }
+}
+
+/// A failed request as `zlist send` and `zlist status` report it on stderr: the failure,
+/// then (for a refusal) which flags give what the server wants.
+pub(crate) fn failure_text(failure: &RequestFailure) -> String {
+    match flag_hint(failure) {
+        Some(hint) => format!("zlist: {failure} ({hint})"),
+        None => format!("zlist: {failure}"),
+    }
+}
+
 /// How a request ended, as the terminal clients see it.
 #[derive(Debug)]
 pub(crate) enum Outcome {
@@ -237,6 +281,26 @@ mod tests {
                 "{bad}: {error}"
             );
         }
+    }
+
+    #[test]
+    fn refusals_name_the_flags_that_give_a_token_or_a_key() {
+        let [refused, handshake] = client::trail::refusals("tcp://10.0.0.1:1234");
+        let text = failure_text(&refused);
+        assert!(text.starts_with(&format!("zlist: {refused} (")), "{text}");
+        for flag in ["--token", "ZLIST_TOKEN", "--token-file", "--key-file"] {
+            assert!(text.contains(flag), "{text}");
+        }
+        let text = failure_text(&handshake);
+        assert!(text.contains("--server-key"), "{text}");
+        assert!(text.contains("--token-file"), "{text}");
+        for failure in [refused, handshake] {
+            assert!(flag_hint_pt(&failure).is_some_and(|hint| hint.contains("--token-file")));
+        }
+        assert_eq!(
+            failure_text(&RequestFailure::Stopped),
+            format!("zlist: {}", RequestFailure::Stopped)
+        );
     }
 
     #[test]

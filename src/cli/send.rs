@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Args;
 
-use super::{ConnectArgs, Outcome, ask_once};
+use super::{ConnectArgs, Outcome, ask_once, failure_text};
 
 /// Exit code when the server answered with an error reply.
 pub const EXIT_ERROR_REPLY: u8 = 1;
@@ -53,7 +53,7 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
             })
         }
         Outcome::Failed(error) => {
-            eprintln!("zlist: {error}");
+            eprintln!("{}", failure_text(&error));
             Ok(ExitCode::from(EXIT_UNREACHABLE))
         }
         Outcome::Lost => {

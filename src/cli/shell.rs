@@ -11,7 +11,7 @@ use anyhow::Context as _;
 use clap::Args;
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 
-use super::{ConnectArgs, Outcome, format_debug, request_bound, wait_for};
+use super::{ConnectArgs, Outcome, flag_hint_pt, format_debug, request_bound, wait_for};
 use crate::net::client::{self, ClientEvent, ClientHandle, ClientOptions, ConnectionState};
 use crate::net::protocol::{Command, Position};
 
@@ -231,8 +231,13 @@ impl<R: BufRead, W: Write> Shell<R, W> {
         });
         shown?;
         match outcome {
-            // The trail has already shown the reply or the failure, in the seed's words.
-            Outcome::Reply(_) | Outcome::Failed(_) => Ok(()),
+            // The trail has already shown the reply or the failure, in the seed's words; a
+            // refusal gets the flags that give what the server wants.
+            Outcome::Failed(error) => match flag_hint_pt(&error) {
+                Some(hint) => self.say(&format!("[DICA] {hint}")),
+                None => Ok(()),
+            },
+            Outcome::Reply(_) => Ok(()),
             Outcome::Lost => {
                 anyhow::bail!(
                     "the client stopped without an answer for the request (a bug in zlist)"

@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use clap::Args;
 
 use super::send::{EXIT_ERROR_REPLY, EXIT_UNREACHABLE};
-use super::{ConnectArgs, Outcome, ask_once};
+use super::{ConnectArgs, Outcome, ask_once, failure_text};
 use crate::net::protocol::STATUS;
 use crate::net::status::ServerStatus;
 
@@ -34,7 +34,7 @@ pub fn run(args: StatusArgs) -> anyhow::Result<ExitCode> {
     let reply = match ask_once(&args.connection, STATUS.to_owned(), args.verbose)? {
         Outcome::Reply(reply) => reply,
         Outcome::Failed(error) => {
-            eprintln!("zlist: {error}");
+            eprintln!("{}", failure_text(&error));
             return Ok(ExitCode::from(EXIT_UNREACHABLE));
         }
         Outcome::Lost => {

@@ -1,10 +1,67 @@
-//! libzmq's socket monitor: its event frames, and a count of the peers a socket has.
+//! libzmq's socket monitor: its event frames and events, what an event means for a
+//! client's connection, and a count of the peers a socket has.
+
+use crate::net::client::ConnectionState;
 
 /// The first frame of a monitor message: the event (u16 LE) and its value (u32 LE).
 pub(crate) fn parse_monitor_frame(frame: &[u8]) -> Option<(u16, u32)> {
     let event = u16::from_le_bytes(frame.get(0..2)?.try_into().ok()?);
     let value = u32::from_le_bytes(frame.get(2..6)?.try_into().ok()?);
     Some((event, value))
+}
+
+/// A monitor event number, known to this build or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MonitorEvent {
+    /// An event `zmq::SocketEvent` names.
+    Known(zmq::SocketEvent),
+    /// A number this build does not know (a newer libzmq's draft events).
+    Other,
+}
+
+impl MonitorEvent {
+    /// Like `zmq::SocketEvent::from_raw`, without its panic on numbers it does not know.
+    pub(crate) fn from_raw(raw: u16) -> Self {
+        use zmq::SocketEvent as E;
+        [
+            E::CONNECTED,
+            E::CONNECT_DELAYED,
+            E::CONNECT_RETRIED,
+            E::LISTENING,
+            E::BIND_FAILED,
+            E::ACCEPTED,
+            E::ACCEPT_FAILED,
+            E::CLOSED,
+            E::CLOSE_FAILED,
+            E::DISCONNECTED,
+            E::MONITOR_STOPPED,
+            E::HANDSHAKE_FAILED_NO_DETAIL,
+            E::HANDSHAKE_SUCCEEDED,
+            E::HANDSHAKE_FAILED_PROTOCOL,
+            E::HANDSHAKE_FAILED_AUTH,
+        ]
+        .into_iter()
+        .find(|event| event.to_raw() == raw)
+        .map_or(Self::Other, Self::Known)
+    }
+
+    /// The connection state this event puts a client's socket in, if it says anything
+    /// about it. A TCP connection (`CONNECTED`) and a connection in progress
+    /// (`CONNECT_DELAYED`, which libzmq reports for every non-blocking connect) are not yet
+    /// a server: no change.
+    pub(crate) fn connection_state(self) -> Option<ConnectionState> {
+        use zmq::SocketEvent as E;
+        match self {
+            Self::Known(E::HANDSHAKE_SUCCEEDED) => Some(ConnectionState::Connected),
+            Self::Known(E::DISCONNECTED) => Some(ConnectionState::Disconnected),
+            Self::Known(E::CONNECT_RETRIED) => Some(ConnectionState::Retrying),
+            Self::Known(E::HANDSHAKE_FAILED_NO_DETAIL | E::HANDSHAKE_FAILED_PROTOCOL) => {
+                Some(ConnectionState::HandshakeFailed)
+            }
+            Self::Known(E::HANDSHAKE_FAILED_AUTH) => Some(ConnectionState::AuthFailed),
+            Self::Known(_) | Self::Other => None,
+        }
+    }
 }
 
 /// Starts libzmq's monitor of `socket` on the in-process `address` (unique within the
@@ -209,6 +266,42 @@ mod tests {
             drop(req);
             drop(reader);
         }));
+    }
+
+    #[test]
+    fn only_a_succeeded_handshake_means_connected() {
+        use zmq::SocketEvent as E;
+        let state = |event: E| MonitorEvent::from_raw(event.to_raw()).connection_state();
+        assert_eq!(state(E::CONNECTED), None);
+        assert_eq!(state(E::CONNECT_DELAYED), None);
+        assert_eq!(
+            state(E::HANDSHAKE_SUCCEEDED),
+            Some(ConnectionState::Connected)
+        );
+        assert_eq!(state(E::CONNECT_RETRIED), Some(ConnectionState::Retrying));
+        assert_eq!(state(E::DISCONNECTED), Some(ConnectionState::Disconnected));
+        assert_eq!(
+            state(E::HANDSHAKE_FAILED_PROTOCOL),
+            Some(ConnectionState::HandshakeFailed)
+        );
+        assert_eq!(
+            state(E::HANDSHAKE_FAILED_NO_DETAIL),
+            Some(ConnectionState::HandshakeFailed)
+        );
+        assert_eq!(
+            state(E::HANDSHAKE_FAILED_AUTH),
+            Some(ConnectionState::AuthFailed)
+        );
+        assert_eq!(state(E::MONITOR_STOPPED), None);
+    }
+
+    #[test]
+    fn unknown_monitor_events_do_not_panic() {
+        assert_eq!(MonitorEvent::from_raw(0x8000), MonitorEvent::Other);
+        assert_eq!(
+            MonitorEvent::from_raw(zmq::SocketEvent::HANDSHAKE_FAILED_AUTH.to_raw()),
+            MonitorEvent::Known(zmq::SocketEvent::HANDSHAKE_FAILED_AUTH)
+        );
     }
 
     #[test]

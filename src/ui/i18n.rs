@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::net::client::{ConnectionState, NotLive, RequestFailure};
+use crate::net::client::{ConnectionState, NotLive, RequestFailure, trail};
 use crate::net::status::StatusError;
 
 /// A language the UI speaks.
@@ -71,107 +71,60 @@ impl Language {
         }
     }
 
-    /// What a request failure means and what to try, for the status line.
+    /// What a request failure means and what to try, for the status line: the failure as
+    /// the client engine words it in this language (the English `#[error]` of
+    /// [`RequestFailure`], or [`trail::failure`]), and the app's own advice (its fields).
     pub fn request_failure(self, request: &str, failure: &RequestFailure) -> String {
-        match (self, failure) {
+        let wording = match self {
+            Self::PtBr => trail::failure(failure),
+            Self::En => failure.to_string(),
+        };
+        let t = self.texts();
+        let advice = match (self, failure) {
+            (Self::PtBr, RequestFailure::NoReply { .. }) => " Confira o endereço e a porta \
+                                                             (numa EC2, a porta liberada no \
+                                                             security group)."
+                .to_owned(),
+            (Self::En, RequestFailure::NoReply { .. }) => " Check the address and port (on \
+                                                           EC2, the port must be open in the \
+                                                           security group)."
+                .to_owned(),
             (
                 Self::PtBr,
-                RequestFailure::NoReply {
-                    endpoint,
-                    tries,
-                    timeout,
-                },
-            ) => format!(
-                "“{request}”: sem resposta de {endpoint} após {tries} tentativas de {}. \
-                 O servidor está rodando? Confira o endereço e a porta (numa EC2, a porta \
-                 liberada no security group).",
-                seconds(*timeout)
-            ),
-            (
-                Self::En,
-                RequestFailure::NoReply {
-                    endpoint,
-                    tries,
-                    timeout,
-                },
-            ) => format!(
-                "“{request}”: no reply from {endpoint} after {tries} tries of {}. Is the \
-                 server running? Check the address and port (on EC2, the port must be open \
-                 in the security group).",
-                seconds(*timeout)
-            ),
-            (Self::PtBr, RequestFailure::ChangeNotRetried { endpoint, timeout }) => format!(
-                "“{request}”: sem resposta de {endpoint} em {}. Este servidor só fala o \
-                 protocolo da aula, então a mudança não foi reenviada (pode ou não ter sido \
-                 aplicada): atualize a lista e envie de novo se precisar.",
-                seconds(*timeout)
-            ),
-            (Self::En, RequestFailure::ChangeNotRetried { endpoint, timeout }) => format!(
-                "“{request}”: no reply from {endpoint} within {}. This server speaks only \
-                 the classroom protocol, so the change was not resent (it may or may not have \
-                 been applied): refresh the list and send it again if needed.",
-                seconds(*timeout)
-            ),
-            (Self::PtBr, RequestFailure::Refused { endpoint }) => format!(
-                "“{request}”: o servidor {endpoint} recusou a conexão: token errado ou \
-                 ausente (preencha o campo Token), ou este endereço não é permitido pelo \
-                 servidor."
-            ),
-            (Self::En, RequestFailure::Refused { endpoint }) => format!(
-                "“{request}”: the server {endpoint} refused the connection: wrong or missing \
-                 token (fill in the Token field), or the server does not allow this address."
-            ),
-            (Self::PtBr, RequestFailure::HandshakeFailed { endpoint }) => format!(
-                "“{request}”: o handshake ZeroMQ com {endpoint} falhou: o servidor exige um \
-                 token (preencha o campo Token), ou não é um servidor ZeroMQ."
-            ),
-            (Self::En, RequestFailure::HandshakeFailed { endpoint }) => format!(
-                "“{request}”: the ZeroMQ handshake with {endpoint} failed: the server requires \
-                 a token (fill in the Token field), or it is not a ZeroMQ server."
-            ),
-            (Self::PtBr, RequestFailure::Stopped) => {
-                format!("“{request}”: o cliente foi desligado antes da resposta.")
+                RequestFailure::Refused { .. } | RequestFailure::HandshakeFailed { .. },
+            ) => {
+                format!(
+                    " Confira o campo {} e, para CURVE, a {} (e o arquivo de chave do cliente).",
+                    t.token_label, t.server_key_label
+                )
             }
-            (Self::En, RequestFailure::Stopped) => {
-                format!("“{request}”: the client was stopped before the reply came.")
+            (Self::En, RequestFailure::Refused { .. } | RequestFailure::HandshakeFailed { .. }) => {
+                format!(
+                    " Check the {} field and, for CURVE, the {} (and the client's key file).",
+                    t.token_label, t.server_key_label
+                )
             }
-        }
+            (_, RequestFailure::ChangeNotRetried { .. } | RequestFailure::Stopped) => String::new(),
+        };
+        format!("“{request}”: {}{advice}", trail::sentences(&wording))
     }
 
-    /// Why the list is not live, and what the app does instead (a tooltip).
+    /// Why the list is not live (as the client engine words it in this language), and what
+    /// the app does instead (a tooltip).
     pub fn live_unavailable(self, why: &NotLive) -> String {
-        let fallback = match self {
-            Self::PtBr => {
+        let (why, fallback) = match self {
+            Self::PtBr => (
+                trail::not_live(why),
                 "A lista é pedida de novo depois de cada mudança sua (e, se escolhido em \
-                 Exibir, de tempos em tempos)."
-            }
-            Self::En => {
+                 Exibir, de tempos em tempos).",
+            ),
+            Self::En => (
+                why.to_string(),
                 "The list is fetched again after each of your changes (and every few seconds \
-                 if chosen under View)."
-            }
-        };
-        let why = match (self, why) {
-            (Self::PtBr, NotLive::NotPublished) => {
-                "Este servidor não publica as mudanças (o servidor seed da aula, ou \
-                 zlist server --publish off)."
-                    .to_owned()
-            }
-            (Self::En, NotLive::NotPublished) => "This server does not publish its changes \
-                                                  (the classroom's seed server, or zlist \
-                                                  server --publish off)."
-                .to_owned(),
-            (Self::PtBr, NotLive::Silent { endpoint, .. }) => format!(
-                "Nada chega de {endpoint}: a porta de publicação parece bloqueada (firewall, \
-                 ou o security group da EC2 só abre a porta de pedidos; abra também esta)."
+                 if chosen under View).",
             ),
-            (Self::En, NotLive::Silent { endpoint, .. }) => format!(
-                "Nothing arrives from {endpoint}: the publish port seems blocked (a firewall, \
-                 or the EC2 security group opens only the request port; open this one too)."
-            ),
-            (Self::PtBr, other) => format!("Sem atualizações ao vivo: {other}."),
-            (Self::En, other) => format!("No live updates: {other}."),
         };
-        format!("{why} {fallback}")
+        format!("{} {fallback}", trail::capitalized(&trail::sentences(&why)))
     }
 
     /// An automatic refresh period, for the View menu.
@@ -455,15 +408,6 @@ impl Language {
             Self::PtBr => format!("Aguardando {pending} respostas…"),
             Self::En => format!("Waiting for {pending} replies…"),
         }
-    }
-}
-
-/// `2.5 s`, `250 ms`.
-fn seconds(duration: Duration) -> String {
-    if duration < Duration::from_secs(1) {
-        format!("{} ms", duration.as_millis())
-    } else {
-        format!("{:.1} s", duration.as_secs_f64())
     }
 }
 
@@ -1236,6 +1180,20 @@ mod tests {
             assert!(text.contains("tcp://10.0.0.1:1234"), "{text}");
             assert!(text.contains("2.5 s"), "{text}");
             assert!(text.contains("security group"), "{text}");
+        }
+    }
+
+    #[test]
+    fn refusals_mention_curve_keys_and_no_command_line_flags() {
+        let endpoint = "tcp://10.0.0.1:1234";
+        for failure in trail::refusals(endpoint) {
+            for language in Language::ALL {
+                let text = language.request_failure("limpar", &failure);
+                assert!(text.contains(endpoint), "{text}");
+                assert!(text.contains("CURVE"), "{text}");
+                assert!(text.contains(language.texts().token_label), "{text}");
+                assert!(!text.contains("--"), "{text}");
+            }
         }
     }
 }

@@ -429,6 +429,8 @@ fn the_token_never_appears_in_logs() {
         bad_stderr.contains("wrong or missing token"),
         "{bad_stderr}"
     );
+    // The CLI, not the library, says which flags give the token.
+    assert!(bad_stderr.contains("--token-file"), "{bad_stderr}");
     let log = server.stop();
     assert!(log.contains("ready on"), "the log was captured: {log}");
     assert!(

@@ -6,6 +6,10 @@
 //! the request is tried again, up to [`ClientOptions::tries`] times. Changes are never
 //! applied twice: a zlist server gets them tagged (`zlist.req CLIENT:SEQ COMMAND`), and a
 //! seed server never gets a change resent (the user decides). See `docs/protocol.md`.
+//!
+//! This file holds the driver's API (options, handle, events, errors); `worker` the poll
+//! loop, `rules` what it decides, `live_link` the live subscription, and [`trail`] every
+//! Portuguese word the engine writes, failures included.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,6 +24,9 @@ use crate::net::list::Effect;
 use crate::net::live::Epoch;
 use crate::net::protocol::{self, Command, ServerKind};
 
+mod live_link;
+mod rules;
+pub mod trail;
 mod worker;
 
 /// The environment variable that gives the terminal clients' default `--connect`.
@@ -173,15 +180,15 @@ pub enum NotLive {
     /// The server announces no publisher: the seed's server, or a zlist server with
     /// `--publish off`.
     #[error(
-        "the server does not publish live updates (the seed's server, or zlist server \
-         --publish off): the list is refreshed by asking for it"
+        "the server does not publish its changes (the classroom's seed server, or zlist server \
+         --publish off)"
     )]
     NotPublished,
     /// Nothing came from the publisher for a while: its port is probably not reachable.
     #[error(
-        "nothing from the update publisher {endpoint} for {secs}: its port is probably not \
-         reachable (a firewall, or an EC2 security group that opens only the request port); \
-         the list is refreshed by asking for it until updates come",
+        "nothing arrived from the update publisher {endpoint} in {secs}: its port seems \
+         blocked (a firewall, or the EC2 security group opens only the request port: open \
+         this one too)",
         secs = Secs(*after)
     )]
     Silent {
@@ -202,7 +209,7 @@ pub enum NotLive {
         reason: String,
     },
     /// The snapshot could not be fetched or read; it is asked for again shortly.
-    #[error("the list's snapshot could not be fetched: {0}; trying again shortly")]
+    #[error("the list's snapshot could not be fetched ({0}); trying again shortly")]
     Snapshot(String),
 }
 
@@ -269,9 +276,8 @@ pub enum RequestFailure {
     /// The server refused the connection: wrong or missing token, or an address it does
     /// not admit (protected mode, allow list).
     #[error(
-        "the server at {endpoint} refused the connection: wrong or missing token \
-         (give it with --token, ZLIST_TOKEN or --token-file), a CURVE key it does not admit \
-         (--key-file), or this address is not allowed"
+        "the server at {endpoint} refused the connection: wrong or missing token, a CURVE key \
+         it does not admit, or this address is not allowed"
     )]
     Refused {
         /// The server's address.
@@ -280,9 +286,9 @@ pub enum RequestFailure {
     /// The ZeroMQ handshake failed: the server wants a security mechanism this client did
     /// not offer (a token), or it is no ZeroMQ server.
     #[error(
-        "the ZeroMQ handshake with {endpoint} failed: the server requires a token you did not \
-         give (--token, ZLIST_TOKEN or --token-file), it encrypts with CURVE and --server-key \
-         is missing or not its key, or it is not a ZeroMQ server"
+        "the ZeroMQ handshake with {endpoint} failed: the server requires a token that was not \
+         given, it encrypts with CURVE and its server key is missing or not its key, or it is \
+         not a ZeroMQ server"
     )]
     HandshakeFailed {
         /// The server's address.
@@ -333,26 +339,10 @@ impl ConnectionState {
         self == Self::Connected
     }
 
-    /// A short Portuguese label, for the terminal clients and the debug trail.
+    /// A short Portuguese label, for the terminal clients and the debug trail
+    /// ([`trail::connection_state`]).
     pub fn label(self) -> String {
-        match self {
-            Self::Connecting => "conectando (ainda sem resposta do servidor)".to_owned(),
-            Self::Connected => "conectado".to_owned(),
-            Self::Disconnected => "desconectado".to_owned(),
-            Self::Retrying => "tentando conectar de novo".to_owned(),
-            Self::HandshakeFailed => {
-                "o handshake ZeroMQ falhou (o servidor exige token? a chave CURVE do servidor \
-                 confere? é um servidor ZeroMQ?)"
-                    .to_owned()
-            }
-            Self::AuthFailed => {
-                "token errado ou ausente, ou chave CURVE não admitida: autenticação recusada"
-                    .to_owned()
-            }
-            Self::Unreachable { tries } => {
-                format!("servidor inalcançável (sem resposta após {tries} tentativas)")
-            }
-        }
+        trail::connection_state(self)
     }
 }
 
@@ -418,10 +408,10 @@ pub fn spawn(
 ) -> Result<(ClientHandle, Receiver<ClientEvent>), ClientError> {
     let endpoint = endpoint::normalize(&options.endpoint, Role::Connect)?;
     if options.tries == 0 {
-        return Err(ClientError::Options("--tries must be at least 1"));
+        return Err(ClientError::Options("at least 1 try is needed"));
     }
     if options.timeout.is_zero() {
-        return Err(ClientError::Options("--timeout must be more than 0"));
+        return Err(ClientError::Options("the timeout must be more than 0"));
     }
     if options.curve.is_some() {
         if options.token.is_some() {
