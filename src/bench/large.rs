@@ -13,8 +13,7 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use crate::bench::measure::{
-    BenchError, Bytes, Count, Time, connect, median, release_free_memory, request, resident_bytes,
-    shorten,
+    BenchError, Bytes, Count, Time, connect, median, request, resident_bytes, shorten,
 };
 use crate::net::list::RemoteList;
 use crate::net::protocol::NOT_FOUND;
@@ -359,7 +358,7 @@ fn time_operations(
     samples.reply_bytes.resize(operations.len(), 0);
 
     // Through the server.
-    release_free_memory();
+    crate::platform::release_free_memory();
     let before = resident_bytes();
     let server = Server::start(
         ServerConfig {

@@ -122,23 +122,6 @@ pub fn resident_bytes() -> Option<u64> {
     Some(kib * 1024)
 }
 
-/// Hands the memory the allocator holds free back to the system where it can (glibc's
-/// `malloc_trim`; nothing elsewhere), so that a growth of resident memory measured next
-/// counts new allocations rather than reused free ones.
-pub fn release_free_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        unsafe extern "C" {
-            fn malloc_trim(pad: usize) -> std::ffi::c_int;
-        }
-        // SAFETY: glibc's malloc_trim takes a plain integer, touches only the allocator's
-        // own free memory under its locks, and may be called from any thread at any time.
-        unsafe {
-            malloc_trim(0);
-        }
-    }
-}
-
 /// CPU time this process has used so far, all its threads (ended ones included), user
 /// and system; `None` where it cannot be read (systems other than Linux). The kernel
 /// counts it in ticks of 10 ms.

@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod icon;
 pub mod list_table;
 pub mod log_capture;
+pub mod log_file;
 pub mod paste;
 pub mod perf;
 pub mod server_info;
