@@ -115,6 +115,7 @@ impl App {
     }
 
     /// The app with the given settings, ignoring persistence (tests, benchmarks).
+    #[cfg(any(test, feature = "test-hooks"))]
     pub fn new_for_test(cc: &eframe::CreationContext<'_>, settings: Settings) -> Self {
         Self::with_settings(&cc.egui_ctx, settings, None)
     }
