@@ -23,9 +23,9 @@ use crate::ui::embedded::LocalServer;
 use crate::ui::export::{ExportFormat, ExportJob, ExportOutcome};
 use crate::ui::i18n::Language;
 use crate::ui::list_table::{ListView, TableIntent};
-use crate::ui::log_capture::LogFeed;
+use crate::ui::log_capture::{self, LogFeed};
 use crate::ui::paste::{self, PasteJob};
-use crate::ui::server_info::{self, NextAsk, ServerInfo, ServerInfoIntent, ServerInfoView};
+use crate::ui::server_info::{NextAsk, ServerInfo, ServerInfoIntent, ServerInfoView};
 use crate::ui::settings::{AutoRefresh, Settings, ThemeChoice};
 use crate::ui::shortcuts::{self, Shortcut};
 use crate::ui::status::{self, Status, StatusIntent, StatusKind, StatusView};
@@ -285,7 +285,7 @@ impl App {
             StatusKind::Info | StatusKind::Success => Level::INFO,
         };
         if kind == StatusKind::Error {
-            tracing::warn!(target: "zlist::ui::app", "{text}");
+            tracing::warn!(target: log_capture::APP_TARGET, "{text}");
         }
         self.console.note(level, &text);
         self.status = Status { kind, text };
@@ -502,6 +502,7 @@ impl App {
         }
     }
 
+    /// Moves captured log lines to the console (see [`log_capture::console_route`]).
     fn drain_log(&mut self) {
         let Some(feed) = &self.log_feed else {
             return;
@@ -511,19 +512,9 @@ impl App {
             self.ctx.request_repaint();
         }
         for line in lines {
-            // The engine's trail arrives as its own events, and the app notes its own
-            // messages: only the rest (the embedded server's log) comes from here.
-            if line.target.starts_with("zlist::net::client") || line.target == "zlist::ui::app" {
-                continue;
+            if let Some((source, level)) = log_capture::console_route(&line) {
+                self.console.push(line.at, level, source, &line.text);
             }
-            // The status window's requests come every 2 s: not at the usual level.
-            let level = if server_info::is_status_log(&line.text) {
-                Level::TRACE
-            } else {
-                line.level
-            };
-            self.console
-                .push(line.at, level, Source::Server, &line.text);
         }
     }
 
