@@ -1177,7 +1177,8 @@ impl App {
                 }
             });
             ui.menu_button(t.menu_help, |ui| {
-                if ui.button(format!("{} (F1)", t.shortcuts)).clicked() {
+                let keys = shortcuts::keys_for(ui.ctx(), Shortcut::Help);
+                if ui.button(format!("{} ({keys})", t.shortcuts)).clicked() {
                     self.show_shortcuts = true;
                     ui.close();
                 }
@@ -1325,6 +1326,7 @@ impl App {
 
     fn help_windows(&mut self, ctx: &egui::Context, language: Language) {
         let t = language.texts();
+        let lines = shortcuts::help_lines(language, &egui::ModifierNames::NAMES, ctx.os().is_mac());
         egui::Window::new(t.shortcuts)
             .id(egui::Id::unique("zlist-shortcuts"))
             .open(&mut self.show_shortcuts)
@@ -1334,8 +1336,8 @@ impl App {
                 egui::Grid::new("zlist-shortcut-grid")
                     .striped(true)
                     .show(ui, |ui| {
-                        for (keys, action) in t.shortcut_lines {
-                            ui.monospace(*keys);
+                        for (keys, action) in &lines {
+                            ui.monospace(keys);
                             ui.label(*action);
                             ui.end_row();
                         }
