@@ -1,7 +1,7 @@
 //! The desktop app: its state, and one frame's order of work. [`eframe::App::logic`]
-//! lets the [`session::Session`] handle what the client engine reported (the engine owns
+//! lets the session (`session.rs`) handle what the client engine reported (the engine owns
 //! the socket; nothing here blocks on the network), then words its notices into the
-//! status line and the console. [`App::draw`] draws the window, collecting what the user
+//! status line and the console. `App::draw` draws the window, collecting what the user
 //! asks as intents, and applies them once the frame is drawn.
 //!
 //! The parts: `session` (engine, requests, refresh and live policy), `notice` (what
