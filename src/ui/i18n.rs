@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::net::client::{ConnectionState, NotLive, RequestFailure, trail};
 use crate::net::status::StatusError;
+use crate::ui::shortcuts::Shortcut;
 
 /// A language the UI speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -721,8 +722,13 @@ pub struct Texts {
     pub client_gone: &'static str,
     /// Disconnected by the user.
     pub disconnected: &'static str,
-    /// Shortcut help: one line per shortcut, `keys\taction`.
-    pub shortcut_lines: &'static [(&'static str, &'static str)],
+    /// Shortcut help, first line: where Enter appends ("Enter (in the Value field)").
+    pub shortcut_enter_where: &'static str,
+    /// Shortcut help, first line: what Enter does there.
+    pub shortcut_enter_action: &'static str,
+    /// Shortcut help: what each shortcut does, in the order listed (the keys come from
+    /// [`crate::ui::shortcuts::TABLE`]).
+    pub shortcut_lines: &'static [(Shortcut, &'static str)],
 }
 
 /// Brazilian Portuguese.
@@ -897,19 +903,22 @@ pub static PT_BR: Texts = Texts {
     ready: "Pronto.",
     client_gone: "O cliente parou inesperadamente: clique em Conectar de novo.",
     disconnected: "Desconectado.",
+    shortcut_enter_where: "no campo Valor",
+    shortcut_enter_action: "Adicionar (append)",
     shortcut_lines: &[
-        ("Enter (no campo Valor)", "Adicionar (append)"),
-        ("Ctrl+I", "Inserir na posição"),
-        ("Ctrl+Delete", "Remover"),
-        ("Ctrl+F", "Pesquisar"),
-        ("Ctrl+Up / Ctrl+Down", "Ordenar crescente / decrescente"),
-        ("Ctrl+Shift+Delete", "Limpar (pede confirmação)"),
-        ("F5 / Ctrl+R", "Atualizar"),
-        ("Ctrl+Shift+V", "Colar várias linhas"),
-        ("Ctrl+Shift+F", "Filtrar"),
-        ("Ctrl+S", "Exportar"),
-        ("Ctrl+K", "Conectar / desconectar"),
-        ("F12", "Mostrar / esconder o console"),
+        (Shortcut::Insert, "Inserir na posição"),
+        (Shortcut::Remove, "Remover"),
+        (Shortcut::Search, "Pesquisar"),
+        (Shortcut::SortAscending, "Ordenar crescente"),
+        (Shortcut::SortDescending, "Ordenar decrescente"),
+        (Shortcut::Clear, "Limpar (pede confirmação)"),
+        (Shortcut::Refresh, "Atualizar"),
+        (Shortcut::PasteLines, "Colar várias linhas"),
+        (Shortcut::Filter, "Filtrar"),
+        (Shortcut::Export, "Exportar (texto)"),
+        (Shortcut::ToggleConnection, "Conectar / desconectar"),
+        (Shortcut::ToggleConsole, "Mostrar / esconder o console"),
+        (Shortcut::Help, "Atalhos de teclado"),
     ],
 };
 
@@ -1083,19 +1092,22 @@ pub static EN: Texts = Texts {
     ready: "Ready.",
     client_gone: "The client stopped unexpectedly: click Connect again.",
     disconnected: "Disconnected.",
+    shortcut_enter_where: "in the Value field",
+    shortcut_enter_action: "Append",
     shortcut_lines: &[
-        ("Enter (in the Value field)", "Append"),
-        ("Ctrl+I", "Insert at position"),
-        ("Ctrl+Delete", "Remove"),
-        ("Ctrl+F", "Search"),
-        ("Ctrl+Up / Ctrl+Down", "Sort ascending / descending"),
-        ("Ctrl+Shift+Delete", "Clear (asks first)"),
-        ("F5 / Ctrl+R", "Refresh"),
-        ("Ctrl+Shift+V", "Paste many lines"),
-        ("Ctrl+Shift+F", "Filter"),
-        ("Ctrl+S", "Export"),
-        ("Ctrl+K", "Connect / disconnect"),
-        ("F12", "Show / hide the console"),
+        (Shortcut::Insert, "Insert at position"),
+        (Shortcut::Remove, "Remove"),
+        (Shortcut::Search, "Search"),
+        (Shortcut::SortAscending, "Sort ascending"),
+        (Shortcut::SortDescending, "Sort descending"),
+        (Shortcut::Clear, "Clear (asks first)"),
+        (Shortcut::Refresh, "Refresh"),
+        (Shortcut::PasteLines, "Paste many lines"),
+        (Shortcut::Filter, "Filter"),
+        (Shortcut::Export, "Export (text)"),
+        (Shortcut::ToggleConnection, "Connect / disconnect"),
+        (Shortcut::ToggleConsole, "Show / hide the console"),
+        (Shortcut::Help, "Keyboard shortcuts"),
     ],
 };
 

@@ -9,11 +9,20 @@ use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
+use tracing::Level;
 use tracing::field::{Field, Visit};
 use tracing_subscriber::layer::Context;
 
+use crate::ui::console::Source;
+
 /// Lines waiting for the console at most.
 pub const CAPACITY: usize = 10_000;
+
+/// The target the app logs its own messages under; the console has them already.
+pub const APP_TARGET: &str = "zlist::ui::app";
+
+/// The client engine's module: its trail reaches the console as its own events.
+const ENGINE_TARGET: &str = "zlist::net::client";
 
 /// One captured event.
 #[derive(Debug, Clone)]
@@ -116,6 +125,30 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CaptureLayer {
     }
 }
 
+/// Where a captured line goes in the console: its source and the level it shows at, or
+/// `None` when the console has it from elsewhere. The app's own messages are noted as they
+/// are set; the client engine's trail below WARN arrives as its events
+/// ([`crate::net::client::ClientEvent::Debug`]), but every engine warning or error logged
+/// here is shown. The rest is the embedded server's log, its status probes (the server
+/// status window asks every 2 s) at TRACE.
+pub fn console_route(line: &CapturedLine) -> Option<(Source, Level)> {
+    let within = |module: &str| {
+        line.target
+            .strip_prefix(module)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+    };
+    if within(APP_TARGET) {
+        return None;
+    }
+    if within(ENGINE_TARGET) {
+        return (line.level <= Level::WARN).then_some((Source::Client, line.level));
+    }
+    if crate::ui::server_info::is_status_log(&line.text) {
+        return Some((Source::Server, Level::TRACE));
+    }
+    Some((Source::Server, line.level))
+}
+
 /// The filter the GUI installs with the layer: zlist's own events, DEBUG and above.
 pub fn zlist_targets() -> tracing_subscriber::filter::Targets {
     tracing_subscriber::filter::Targets::new().with_target("zlist", tracing::Level::DEBUG)
@@ -196,6 +229,62 @@ mod tests {
             ]
         );
         assert_eq!(lines[0].level, tracing::Level::INFO);
+    }
+
+    fn line(level: Level, target: &str, text: &str) -> CapturedLine {
+        CapturedLine {
+            at: SystemTime::now(),
+            level,
+            target: target.to_owned(),
+            text: text.to_owned(),
+        }
+    }
+
+    #[test]
+    fn engine_warnings_reach_the_console_and_its_trail_does_not_twice() {
+        let worker = "zlist::net::client::worker";
+        let warning = line(
+            Level::WARN,
+            worker,
+            "cannot read the socket monitor: EFAULT",
+        );
+        assert_eq!(console_route(&warning), Some((Source::Client, Level::WARN)));
+        let error = line(
+            Level::ERROR,
+            "zlist::net::client",
+            "the client thread panicked",
+        );
+        assert_eq!(console_route(&error), Some((Source::Client, Level::ERROR)));
+        for level in [Level::INFO, Level::DEBUG, Level::TRACE] {
+            assert_eq!(console_route(&line(level, worker, "mostrar")), None);
+        }
+        // The app's own messages are in the console already.
+        assert_eq!(
+            console_route(&line(Level::WARN, APP_TARGET, "no reply")),
+            None
+        );
+    }
+
+    #[test]
+    fn the_embedded_servers_log_is_shown_with_its_status_probes_at_trace() {
+        let server = "zlist::net::server";
+        assert_eq!(
+            console_route(&line(Level::DEBUG, server, "request received: append 3")),
+            Some((Source::Server, Level::DEBUG))
+        );
+        assert_eq!(
+            console_route(&line(
+                Level::DEBUG,
+                server,
+                "request received: zlist.status"
+            )),
+            Some((Source::Server, Level::TRACE))
+        );
+        // A module whose name only starts like the engine's is not the engine.
+        assert_eq!(
+            console_route(&line(Level::DEBUG, "zlist::net::clientele", "x")),
+            Some((Source::Server, Level::DEBUG))
+        );
     }
 
     #[test]

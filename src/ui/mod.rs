@@ -3,7 +3,8 @@
 //! The UI never touches a socket: it talks to the client engine
 //! ([`crate::net::client`]) through its handle and drains the engine's events each frame;
 //! the engine wakes the UI with a repaint request. Each part of the window is a small
-//! `*_ui` function that returns what the user asked (an intent); [`app::App`] acts on it.
+//! `*_ui` function that returns what the user asked (an intent); [`app::App`] collects
+//! them while it draws and acts on them once the frame is drawn.
 
 pub mod actions;
 pub mod app;

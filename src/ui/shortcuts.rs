@@ -1,7 +1,10 @@
-//! Keyboard shortcuts for the main actions (Ctrl is Cmd on macOS). The help window lists
-//! them from the language tables; this module turns key presses into intents.
+//! Keyboard shortcuts for the main actions (Ctrl is Cmd on macOS): the one table of keys,
+//! which turns key presses into intents and writes the keys the help window (and the
+//! README, which a test keeps in step) lists, with the platform's modifier names.
 
-use egui::{Key, KeyboardShortcut, Modifiers};
+use egui::{Key, KeyboardShortcut, ModifierNames, Modifiers};
+
+use crate::ui::i18n::Language;
 
 /// An action a shortcut asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,8 +44,9 @@ const CTRL_SHIFT: Modifiers = Modifiers {
 };
 
 /// Every shortcut and its keys; more specific (more modifiers) first, so that
-/// Ctrl+Shift+Delete is not taken for Ctrl+Delete.
-const TABLE: [(KeyboardShortcut, Shortcut); 14] = [
+/// Ctrl+Shift+Delete is not taken for Ctrl+Delete. An action with several keys lists them
+/// in the order the help writes them.
+pub const TABLE: [(KeyboardShortcut, Shortcut); 14] = [
     (
         KeyboardShortcut::new(CTRL_SHIFT, Key::Delete),
         Shortcut::Clear,
@@ -63,11 +67,11 @@ const TABLE: [(KeyboardShortcut, Shortcut); 14] = [
         KeyboardShortcut::new(CTRL, Key::ArrowDown),
         Shortcut::SortDescending,
     ),
-    (KeyboardShortcut::new(CTRL, Key::R), Shortcut::Refresh),
     (
         KeyboardShortcut::new(Modifiers::NONE, Key::F5),
         Shortcut::Refresh,
     ),
+    (KeyboardShortcut::new(CTRL, Key::R), Shortcut::Refresh),
     (KeyboardShortcut::new(CTRL, Key::S), Shortcut::Export),
     (
         KeyboardShortcut::new(CTRL, Key::K),
@@ -94,9 +98,157 @@ pub fn pressed(ctx: &egui::Context) -> Vec<Shortcut> {
     })
 }
 
+/// Every key combination for `shortcut`, written with `names` for the platform
+/// (`F5 / Ctrl+R`; Cmd instead of Ctrl when `is_mac`).
+pub fn keys_text(shortcut: Shortcut, names: &ModifierNames<'_>, is_mac: bool) -> String {
+    TABLE
+        .iter()
+        .filter(|(_, action)| *action == shortcut)
+        .map(|(keys, _)| keys.format(names, is_mac))
+        .collect::<Vec<_>>()
+        .join(" / ")
+}
+
+/// [`keys_text`] for the platform `ctx` runs on.
+pub fn keys_for(ctx: &egui::Context, shortcut: Shortcut) -> String {
+    keys_text(shortcut, &ModifierNames::NAMES, ctx.os().is_mac())
+}
+
+/// The help's lines, `(keys, what they do)`: Enter in the value field first (the field's
+/// own key, not a shortcut), then every shortcut in the language's order, its keys from
+/// [`TABLE`] written with `names` for the platform.
+pub fn help_lines(
+    language: Language,
+    names: &ModifierNames<'_>,
+    is_mac: bool,
+) -> Vec<(String, &'static str)> {
+    let t = language.texts();
+    let enter = format!("{} ({})", Key::Enter.name(), t.shortcut_enter_where);
+    std::iter::once((enter, t.shortcut_enter_action))
+        .chain(
+            t.shortcut_lines
+                .iter()
+                .map(|(shortcut, action)| (keys_text(*shortcut, names, is_mac), *action)),
+        )
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every action, for the tests that check each is listed.
+    const ALL: [Shortcut; 13] = [
+        Shortcut::Insert,
+        Shortcut::Remove,
+        Shortcut::Search,
+        Shortcut::SortAscending,
+        Shortcut::SortDescending,
+        Shortcut::Clear,
+        Shortcut::Refresh,
+        Shortcut::PasteLines,
+        Shortcut::Filter,
+        Shortcut::Export,
+        Shortcut::ToggleConnection,
+        Shortcut::ToggleConsole,
+        Shortcut::Help,
+    ];
+
+    #[test]
+    fn every_shortcut_has_keys_and_each_language_lists_it_once() {
+        for shortcut in ALL {
+            assert!(!keys_text(shortcut, &ModifierNames::NAMES, false).is_empty());
+            for language in Language::ALL {
+                let listed = language
+                    .texts()
+                    .shortcut_lines
+                    .iter()
+                    .filter(|(s, _)| *s == shortcut)
+                    .count();
+                assert_eq!(listed, 1, "{shortcut:?} in {language:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_help_says_cmd_on_macos_and_ctrl_elsewhere() {
+        let names = ModifierNames::NAMES;
+        assert_eq!(keys_text(Shortcut::Refresh, &names, false), "F5 / Ctrl+R");
+        assert_eq!(keys_text(Shortcut::Refresh, &names, true), "F5 / Cmd+R");
+        assert_eq!(
+            keys_text(Shortcut::Clear, &names, false),
+            "Ctrl+Shift+Delete"
+        );
+        assert_eq!(keys_text(Shortcut::Clear, &names, true), "Shift+Cmd+Delete");
+        let mac = help_lines(Language::PtBr, &names, true);
+        assert!(
+            mac.iter().all(|(keys, _)| !keys.contains("Ctrl")),
+            "{mac:?}"
+        );
+    }
+
+    /// The rows of the README's shortcut table, `(keys, action)`.
+    fn readme_rows() -> Vec<(String, String)> {
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+            .expect("the README is readable");
+        readme
+            .lines()
+            .skip_while(|line| line.trim() != "| Shortcut | Action |")
+            .skip(2)
+            .take_while(|line| line.starts_with('|'))
+            .map(|line| {
+                let cells: Vec<&str> = line.trim().trim_matches('|').split('|').collect();
+                assert_eq!(cells.len(), 2, "a shortcut row has two cells: {line}");
+                (cells[0].trim().to_owned(), cells[1].trim().to_owned())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_readme_lists_the_shortcut_table_as_the_english_help_does() {
+        let help: Vec<(String, String)> = help_lines(Language::En, &ModifierNames::NAMES, false)
+            .into_iter()
+            .map(|(keys, action)| (keys, action.to_owned()))
+            .collect();
+        assert_eq!(readme_rows(), help);
+    }
+
+    #[test]
+    fn the_keys_named_in_tooltips_are_the_tables() {
+        let known: Vec<String> = ALL
+            .iter()
+            .flat_map(|s| {
+                TABLE
+                    .iter()
+                    .filter(move |(_, action)| action == s)
+                    .map(|(keys, _)| keys.format(&ModifierNames::NAMES, false))
+            })
+            .collect();
+        for language in Language::ALL {
+            let t = language.texts();
+            let tips = [
+                t.export_tip,
+                t.connect_tip,
+                t.disconnect_tip,
+                t.filter_tip,
+                t.insert_tip,
+                t.remove_tip,
+                t.search_tip,
+                t.sort_ascending_tip,
+                t.sort_descending_tip,
+                t.clear_tip,
+                t.paste_lines_tip,
+            ];
+            for tip in tips {
+                let keys = tip
+                    .strip_suffix(')')
+                    .and_then(|tip| tip.rsplit_once('('))
+                    .map(|(_, keys)| keys.to_owned())
+                    .unwrap_or_else(|| panic!("no keys at the end of {tip:?}"));
+                assert!(known.contains(&keys), "{keys:?} in {tip:?}");
+            }
+        }
+    }
 
     #[test]
     fn ctrl_shift_delete_clears_and_ctrl_delete_removes() {

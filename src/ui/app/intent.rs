@@ -1,0 +1,296 @@
+//! What the user asked during a frame, and how the app carries it out. Drawing only
+//! collects [`Intent`]s; [`App::apply`] acts on them once the frame is drawn, as egui's
+//! demo app does with its commands.
+
+use crate::net::protocol::{Command, Position};
+use crate::ui::actions::ActionIntent;
+use crate::ui::app::App;
+use crate::ui::app::dialogs::Confirmation;
+use crate::ui::app::menu::MenuIntent;
+use crate::ui::app::notice::Notice;
+use crate::ui::app::session;
+use crate::ui::connection_bar::ConnectionIntent;
+use crate::ui::export::{ExportFormat, ExportJob};
+use crate::ui::paste;
+use crate::ui::server_info::ServerInfoIntent;
+use crate::ui::shortcuts::Shortcut;
+
+/// One thing the user asked, from any part of the window.
+#[derive(Debug, Clone)]
+pub(crate) enum Intent {
+    /// From the connection bar.
+    Connection(ConnectionIntent),
+    /// From the operations panel.
+    Action(ActionIntent),
+    /// A keyboard shortcut.
+    Shortcut(Shortcut),
+    /// From the menu bar.
+    Menu(MenuIntent),
+    /// A row of the table was clicked.
+    Select(usize),
+    /// The status line's Cancel: stop the bulk paste.
+    CancelPaste,
+    /// The console's close button.
+    HideConsole,
+    /// From the server status window.
+    ServerInfo(ServerInfoIntent),
+    /// The answer to a confirmation: go ahead or not.
+    Confirmed(Confirmation, bool),
+    /// The paste window's answer: append its lines or not.
+    Paste(bool),
+    /// Several lines were pasted outside the paste window: open it with them.
+    Pasted(String),
+}
+
+impl App {
+    /// Carries out one intent.
+    pub(crate) fn apply(&mut self, intent: Intent) {
+        match intent {
+            Intent::Connection(intent) => self.on_connection_intent(intent),
+            Intent::Action(intent) => self.on_action(intent),
+            Intent::Shortcut(shortcut) => self.on_shortcut(shortcut),
+            Intent::Menu(intent) => self.on_menu(intent),
+            Intent::Select(index) => self.select(index),
+            Intent::CancelPaste => self.session.cancel_paste(),
+            Intent::HideConsole => self.settings.console_visible = false,
+            Intent::ServerInfo(ServerInfoIntent::Refresh) => {
+                self.session.refresh_server_status();
+            }
+            Intent::Confirmed(what, yes) => {
+                self.confirm = None;
+                if yes {
+                    match what {
+                        Confirmation::Clear => {
+                            self.session.send(Command::Clear);
+                        }
+                    }
+                }
+            }
+            Intent::Paste(start) => {
+                if let Some(text) = self.paste_text.take()
+                    && start
+                {
+                    self.session.start_paste(&paste::lines_to_append(&text));
+                }
+            }
+            Intent::Pasted(text) => self.paste_text = Some(text),
+        }
+        self.flush_notices();
+    }
+
+    /// Starts an engine for `endpoint` with the settings' options.
+    fn connect(&mut self, endpoint: &str, local: bool) {
+        self.session.disconnect();
+        match session::client_options(&self.settings, endpoint, local) {
+            Ok(options) => self.session.connect(options, local),
+            Err(error) => self.notify(Notice::CurveKey(format!("{error:#}"))),
+        }
+    }
+
+    fn on_connection_intent(&mut self, intent: ConnectionIntent) {
+        match intent {
+            ConnectionIntent::Connect => {
+                let endpoint = self.settings.endpoint.trim().to_owned();
+                self.connect(&endpoint, false);
+            }
+            ConnectionIntent::Disconnect => {
+                self.session.disconnect();
+                self.notify(Notice::Disconnected);
+            }
+            ConnectionIntent::LocalServer(true) => {
+                self.session.disconnect();
+                let dir = self.local_data_dir.clone();
+                self.local
+                    .set_token(crate::net::access::Token::new(&self.settings.token));
+                match self.local.start_in(&self.settings.local_server, dir) {
+                    Ok(endpoint) => {
+                        self.settings.endpoint = endpoint.clone();
+                        self.connect(&endpoint, true);
+                        let bound = self.local.endpoint().unwrap_or(&endpoint).to_owned();
+                        self.notify(Notice::LocalServerOn(bound));
+                        self.inputs.focus_value = true;
+                    }
+                    Err(error) => self.notify(Notice::LocalServerFailed(error)),
+                }
+            }
+            ConnectionIntent::LocalServer(false) => {
+                if self.session.is_local() {
+                    self.session.disconnect();
+                }
+                self.local.stop();
+                self.notify(Notice::LocalServerOff);
+            }
+        }
+    }
+
+    /// The element for remove and search: the value typed, or else the selected row's.
+    fn element_or_selected(&self) -> Option<String> {
+        let typed = self.inputs.value.trim();
+        if !typed.is_empty() {
+            return Some(typed.to_owned());
+        }
+        let list = self.session.list();
+        list.selected()
+            .and_then(|i| list.items().get(i))
+            .filter(|v| !v.trim().is_empty())
+            .cloned()
+    }
+
+    /// Sends `command` with the element typed or selected, or says that one is needed.
+    fn send_element(&mut self, command: fn(String) -> Command) {
+        match self.element_or_selected() {
+            Some(element) => {
+                self.session.send(command(element));
+            }
+            None => self.notify(Notice::NeedValue),
+        }
+    }
+
+    /// The value typed, or says that one is needed.
+    fn value_typed(&mut self) -> Option<String> {
+        let value = self.inputs.value.trim().to_owned();
+        if value.is_empty() {
+            self.notify(Notice::NeedValue);
+            return None;
+        }
+        Some(value)
+    }
+
+    /// The position typed, else the selected row's; or says what is wrong.
+    fn position(&mut self) -> Option<Position> {
+        let typed = self.inputs.position.trim().to_owned();
+        if typed.is_empty() {
+            let selected = self.session.list().selected().map(Position::from_index);
+            if selected.is_none() {
+                self.notify(Notice::NeedPosition);
+            }
+            return selected;
+        }
+        let parsed = Position::parse(&typed);
+        if parsed.is_none() {
+            let len = self.session.list().items().len();
+            self.notify(Notice::PositionNotANumber { typed, len });
+        }
+        parsed
+    }
+
+    fn on_action(&mut self, intent: ActionIntent) {
+        match intent {
+            ActionIntent::Append => {
+                let Some(value) = self.value_typed() else {
+                    return;
+                };
+                if self.session.send(Command::Append(value.clone())).is_some() {
+                    self.inputs.value.clear();
+                    self.session.warn_if_seed_keeps_first_word(&value);
+                }
+            }
+            ActionIntent::Insert => {
+                let Some(value) = self.value_typed() else {
+                    return;
+                };
+                let Some(position) = self.position() else {
+                    return;
+                };
+                let command = Command::Insert {
+                    position,
+                    element: value.clone(),
+                };
+                if self.session.send(command).is_some() {
+                    self.session.warn_if_seed_keeps_first_word(&value);
+                }
+            }
+            ActionIntent::Remove => self.send_element(Command::Remove),
+            ActionIntent::Search => self.send_element(Command::Search),
+            ActionIntent::SortAscending => {
+                self.session.send(Command::SortAscending);
+            }
+            ActionIntent::SortDescending => {
+                self.session.send(Command::SortDescending);
+            }
+            ActionIntent::AskClear => {
+                if self.session.is_connected() {
+                    self.confirm = Some(Confirmation::Clear);
+                }
+            }
+            ActionIntent::Refresh => self.session.refresh(),
+            ActionIntent::OpenPaste => {
+                if self.session.is_connected() && self.paste_text.is_none() {
+                    self.paste_text = Some(String::new());
+                }
+            }
+            ActionIntent::Export(format) => self.start_export(format),
+        }
+    }
+
+    fn on_shortcut(&mut self, shortcut: Shortcut) {
+        match shortcut {
+            Shortcut::Insert => self.on_action(ActionIntent::Insert),
+            Shortcut::Remove => self.on_action(ActionIntent::Remove),
+            Shortcut::Search => {
+                if self.element_or_selected().is_some() {
+                    self.on_action(ActionIntent::Search);
+                } else {
+                    self.inputs.focus_value = true;
+                }
+            }
+            Shortcut::SortAscending => self.on_action(ActionIntent::SortAscending),
+            Shortcut::SortDescending => self.on_action(ActionIntent::SortDescending),
+            Shortcut::Clear => self.on_action(ActionIntent::AskClear),
+            Shortcut::Refresh => self.on_action(ActionIntent::Refresh),
+            Shortcut::PasteLines => self.on_action(ActionIntent::OpenPaste),
+            Shortcut::Filter => self.focus_filter = true,
+            Shortcut::Export => self.on_action(ActionIntent::Export(ExportFormat::Text)),
+            Shortcut::ToggleConnection => {
+                let intent = if self.session.is_connected() {
+                    ConnectionIntent::Disconnect
+                } else {
+                    ConnectionIntent::Connect
+                };
+                self.on_connection_intent(intent);
+            }
+            Shortcut::ToggleConsole => {
+                self.settings.console_visible = !self.settings.console_visible;
+            }
+            Shortcut::Help => self.show_shortcuts = !self.show_shortcuts,
+        }
+    }
+
+    fn on_menu(&mut self, intent: MenuIntent) {
+        match intent {
+            MenuIntent::Export(format) => self.start_export(format),
+            MenuIntent::Quit => self.ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+            MenuIntent::ServerStatus => self.session.open_server_status(),
+            MenuIntent::Shortcuts => self.show_shortcuts = true,
+            MenuIntent::About => self.show_about = true,
+        }
+    }
+
+    fn start_export(&mut self, format: ExportFormat) {
+        let list = self.session.list();
+        if self.export.is_some() || !list.has_list() {
+            return;
+        }
+        let language = self.language();
+        let ctx = self.ctx.clone();
+        match ExportJob::start(
+            list.items().to_vec(),
+            format,
+            language.texts().export.trim_end_matches('…').to_owned(),
+            move || ctx.request_repaint(),
+        ) {
+            Ok(job) => self.export = Some(job),
+            Err(error) => self.notify(Notice::ExportFailed(error.to_string())),
+        }
+    }
+
+    /// A row was clicked: select it, and fill the position and value from it.
+    fn select(&mut self, index: usize) {
+        let list = self.session.list_mut();
+        list.select(Some(index));
+        if let Some(value) = list.items().get(index) {
+            self.inputs.value = value.clone();
+        }
+        self.inputs.position = index.to_string();
+    }
+}

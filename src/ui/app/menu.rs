@@ -1,0 +1,170 @@
+//! The menu bar: File (export, quit), View (console, server status, theme, request
+//! settings, automatic refresh), Help, and the language at the right. Settings it shows
+//! are edited in place; everything else comes back as a [`MenuIntent`].
+
+use crate::ui::actions;
+use crate::ui::export::ExportFormat;
+use crate::ui::i18n::Language;
+use crate::ui::settings::{AutoRefresh, Settings, ThemeChoice};
+use crate::ui::shortcuts::{self, Shortcut};
+
+/// What the user picked in the menu.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MenuIntent {
+    /// Export the list in this format.
+    Export(ExportFormat),
+    /// Close the window.
+    Quit,
+    /// Open the server status window.
+    ServerStatus,
+    /// Show the keyboard shortcuts.
+    Shortcuts,
+    /// Show the About window.
+    About,
+}
+
+/// What the menu needs to know besides the settings it edits.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MenuView {
+    /// Whether a list arrived (something to export).
+    pub has_list: bool,
+    /// The operating system's language (named beside "Automatic").
+    pub os_language: Language,
+}
+
+/// Draws the menu bar; returns what the user picked.
+pub(crate) fn menu_ui(
+    ui: &mut egui::Ui,
+    settings: &mut Settings,
+    view: MenuView,
+    language: Language,
+) -> Option<MenuIntent> {
+    let t = language.texts();
+    let mut intent = None;
+    egui::MenuBar::new().ui(ui, |ui| {
+        ui.menu_button(t.menu_file, |ui| {
+            for format in ExportFormat::ALL {
+                let label = format!("{} {}", t.export, actions::format_name(format, language));
+                if ui
+                    .add_enabled(view.has_list, egui::Button::new(label))
+                    .clicked()
+                {
+                    intent = Some(MenuIntent::Export(format));
+                    ui.close();
+                }
+            }
+            ui.separator();
+            if ui.button(t.quit).clicked() {
+                intent = Some(MenuIntent::Quit);
+            }
+        });
+        ui.menu_button(t.menu_view, |ui| {
+            if let Some(picked) = view_menu_ui(ui, settings, language) {
+                intent = Some(picked);
+            }
+        });
+        ui.menu_button(t.menu_help, |ui| {
+            let keys = shortcuts::keys_for(ui.ctx(), Shortcut::Help);
+            if ui.button(format!("{} ({keys})", t.shortcuts)).clicked() {
+                intent = Some(MenuIntent::Shortcuts);
+                ui.close();
+            }
+            if ui.button(t.about).clicked() {
+                intent = Some(MenuIntent::About);
+                ui.close();
+            }
+        });
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            language_ui(ui, &mut settings.language, view.os_language, language);
+        });
+    });
+    intent
+}
+
+/// The View menu's contents.
+fn view_menu_ui(
+    ui: &mut egui::Ui,
+    settings: &mut Settings,
+    language: Language,
+) -> Option<MenuIntent> {
+    let t = language.texts();
+    let mut intent = None;
+    ui.checkbox(&mut settings.console_visible, t.show_console);
+    if ui
+        .button(t.server_status_menu)
+        .on_hover_text(t.server_status_tip)
+        .clicked()
+    {
+        intent = Some(MenuIntent::ServerStatus);
+        ui.close();
+    }
+    ui.separator();
+    ui.label(t.theme);
+    ui.radio_value(&mut settings.theme, ThemeChoice::System, t.theme_system);
+    ui.radio_value(&mut settings.theme, ThemeChoice::Light, t.theme_light);
+    ui.radio_value(&mut settings.theme, ThemeChoice::Dark, t.theme_dark);
+    ui.separator();
+    ui.label(t.request_settings);
+    ui.horizontal(|ui| {
+        let label = ui.label(t.timeout_label);
+        ui.add(
+            egui::DragValue::new(&mut settings.timeout_ms)
+                .range(50..=60_000)
+                .speed(50),
+        )
+        .labelled_by(label.id);
+    });
+    ui.horizontal(|ui| {
+        let label = ui.label(t.tries_label);
+        ui.add(egui::DragValue::new(&mut settings.tries).range(1..=20))
+            .labelled_by(label.id);
+    });
+    let can_encrypt = crate::net::curve::available();
+    ui.horizontal(|ui| {
+        let label = ui.label(t.key_file_label);
+        ui.add_enabled(
+            can_encrypt,
+            egui::TextEdit::singleline(&mut settings.key_file).desired_width(160.0),
+        )
+        .labelled_by(label.id)
+        .on_hover_text(t.key_file_tip)
+        .on_disabled_hover_text(t.curve_unavailable);
+    });
+    ui.label(egui::RichText::new(t.applies_next_connect).small().weak());
+    ui.separator();
+    ui.label(t.auto_refresh).on_hover_text(t.auto_refresh_tip);
+    for choice in AutoRefresh::ALL {
+        let name = match choice.period() {
+            None => t.auto_refresh_off.to_owned(),
+            Some(period) => language.auto_refresh_every(period.as_secs()),
+        };
+        ui.radio_value(&mut settings.auto_refresh, choice, name);
+    }
+    intent
+}
+
+/// The language picker: automatic (the OS's) or one of the languages.
+fn language_ui(
+    ui: &mut egui::Ui,
+    choice: &mut Option<Language>,
+    os_language: Language,
+    language: Language,
+) {
+    let t = language.texts();
+    let selected = match *choice {
+        None => format!("{} · {}", t.language_auto, os_language.native_name()),
+        Some(language) => language.native_name().to_owned(),
+    };
+    egui::ComboBox::from_id_salt("zlist-language")
+        .selected_text(selected)
+        .show_ui(ui, |ui| {
+            ui.selectable_value(choice, None, t.language_auto);
+            for language in Language::ALL {
+                ui.selectable_value(choice, Some(language), language.native_name());
+            }
+        })
+        .response
+        .accessible_name(t.language)
+        .on_hover_text(t.language);
+    ui.label(t.language);
+}

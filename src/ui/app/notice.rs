@@ -1,0 +1,227 @@
+//! What the user should hear of, as data: the session and the app's intents emit
+//! [`Notice`]s; [`Notice::worded`] turns one into a status line in the user's language
+//! (every word of it from [`crate::ui::i18n`]).
+
+use crate::net::client::{ConnectionState, DebugLine, NotLive, RequestFailure};
+use crate::ui::i18n::Language;
+use crate::ui::status::StatusKind;
+
+/// Something that happened, for the status line and the console.
+#[derive(Debug, Clone)]
+pub(crate) enum Notice {
+    // ---- From the session ----
+    /// An engine started for this (normalized) endpoint.
+    Connecting {
+        /// Where it connects.
+        endpoint: String,
+    },
+    /// The connection is up (remember the endpoint unless it is the embedded server).
+    Connected {
+        /// Whether it is the embedded server.
+        local: bool,
+    },
+    /// The endpoint typed is not one the engine can use.
+    BadEndpoint(String),
+    /// The engine could not start.
+    ClientFailed(String),
+    /// The engine's thread stopped by itself.
+    ClientGone,
+    /// A request needs a connection first.
+    NeedConnection,
+    /// The server refused the connection (token, CURVE key, or not ZeroMQ).
+    Refused(ConnectionState),
+    /// Live updates stopped arriving.
+    LiveUnavailable(NotLive),
+    /// The list turned live for the first time since connecting.
+    LiveOn,
+    /// The list the user asked for arrived.
+    ListRefreshed(usize),
+    /// A live update did not fit the list shown: the session resyncs (console only).
+    UpdateMisfit {
+        /// The update's version.
+        version: u64,
+        /// Why it did not fit.
+        error: String,
+    },
+    /// A request got no reply and will not be tried again.
+    RequestFailed {
+        /// The request as the user would read it.
+        request: String,
+        /// Why.
+        error: RequestFailure,
+    },
+    /// The server answered with an error.
+    ErrorReply {
+        /// The request.
+        request: String,
+        /// The server's reply.
+        text: String,
+    },
+    /// The server answered a search.
+    Searched {
+        /// The request.
+        request: String,
+        /// The server's reply.
+        reply: String,
+        /// Rows highlighted.
+        found: usize,
+    },
+    /// The server applied a change.
+    Changed {
+        /// The request.
+        request: String,
+        /// The server's reply.
+        reply: String,
+    },
+    /// The server answered a request that is not one of the list's commands.
+    Answered {
+        /// The request.
+        request: String,
+        /// The server's reply.
+        reply: String,
+    },
+    /// A bulk paste ended.
+    PasteDone {
+        /// Appends the server answered.
+        appended: usize,
+        /// Appends that failed.
+        failed: usize,
+        /// Appends cancelled before they were sent.
+        cancelled: usize,
+    },
+    /// The seed's server stores only the first word of this element.
+    SeedKeepsFirstWord(String),
+    /// One line of the engine's trail (console only).
+    Trail(DebugLine),
+
+    // ---- From the app's intents ----
+    /// The CURVE key in the settings cannot be used.
+    CurveKey(String),
+    /// An operation needs a value.
+    NeedValue,
+    /// Insert needs a position (typed, or a selected row).
+    NeedPosition,
+    /// The position typed is not a number.
+    PositionNotANumber {
+        /// What was typed.
+        typed: String,
+        /// The list's length.
+        len: usize,
+    },
+    /// The user disconnected.
+    Disconnected,
+    /// The embedded server listens here.
+    LocalServerOn(String),
+    /// The embedded server could not start.
+    LocalServerFailed(String),
+    /// The embedded server stopped.
+    LocalServerOff,
+    /// The list was exported.
+    Exported {
+        /// Elements written.
+        count: usize,
+        /// Where.
+        path: String,
+    },
+    /// The user cancelled the export's file dialog.
+    ExportCancelled,
+    /// The export failed.
+    ExportFailed(String),
+}
+
+impl Notice {
+    /// The status line for this notice, in `language`; `None` for what only the app acts
+    /// on ([`Notice::Connected`]) or only the console shows ([`Notice::UpdateMisfit`],
+    /// [`Notice::Trail`]).
+    pub(crate) fn worded(&self, language: Language) -> Option<(StatusKind, String)> {
+        use StatusKind::{Error, Info, Success, Warning};
+        let t = language.texts();
+        let worded = match self {
+            Self::Connected { .. } | Self::UpdateMisfit { .. } | Self::Trail(_) => return None,
+            Self::Connecting { endpoint } => (Info, language.connecting_to(endpoint)),
+            Self::BadEndpoint(error) => (Error, language.bad_endpoint(error)),
+            Self::ClientFailed(error) => (Error, language.client_failed(error)),
+            Self::ClientGone => (Error, t.client_gone.to_owned()),
+            Self::NeedConnection => (Error, t.need_connection.to_owned()),
+            Self::Refused(state) => (Error, language.connection_state(*state)),
+            Self::LiveUnavailable(why) => (Warning, language.live_unavailable(why)),
+            Self::LiveOn => (Info, t.live_on_tip.to_owned()),
+            Self::ListRefreshed(len) => (Success, language.list_refreshed(*len)),
+            Self::RequestFailed { request, error } => {
+                (Error, language.request_failure(request, error))
+            }
+            Self::ErrorReply { request, text } => (Error, language.error_reply(request, text)),
+            Self::Searched {
+                request,
+                reply,
+                found,
+            } => (
+                Info,
+                format!("{request} » {reply}  ({})", language.highlighted(*found)),
+            ),
+            Self::Changed { request, reply } => (Success, format!("{request} » {reply}")),
+            Self::Answered { request, reply } => (Info, format!("{request} » {reply}")),
+            Self::PasteDone {
+                appended,
+                failed,
+                cancelled,
+            } => (
+                if *failed > 0 { Warning } else { Success },
+                language.paste_done(*appended, *failed, *cancelled),
+            ),
+            Self::SeedKeepsFirstWord(element) => (Warning, language.seed_first_word(element)),
+            Self::CurveKey(error) => (Error, format!("{}: {error}", t.curve_key_error)),
+            Self::NeedValue => (Error, t.need_value.to_owned()),
+            Self::NeedPosition => (Error, t.need_position.to_owned()),
+            Self::PositionNotANumber { typed, len } => {
+                (Error, language.position_not_a_number(typed, *len))
+            }
+            Self::Disconnected => (Info, t.disconnected.to_owned()),
+            Self::LocalServerOn(endpoint) => (Success, language.local_server_on(endpoint)),
+            Self::LocalServerFailed(error) => (Error, language.local_server_failed(error)),
+            Self::LocalServerOff => (Info, t.local_server_off.to_owned()),
+            Self::Exported { count, path } => (Success, language.exported(*count, path)),
+            Self::ExportCancelled => (Info, t.export_cancelled.to_owned()),
+            Self::ExportFailed(error) => (Error, language.export_failed(error)),
+        };
+        Some(worded)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_paste_with_failures_is_a_warning_and_without_a_success() {
+        let done = |failed| Notice::PasteDone {
+            appended: 3,
+            failed,
+            cancelled: 0,
+        };
+        for language in Language::ALL {
+            assert_eq!(
+                done(1).worded(language).map(|(kind, _)| kind),
+                Some(StatusKind::Warning)
+            );
+            assert_eq!(
+                done(0).worded(language).map(|(kind, _)| kind),
+                Some(StatusKind::Success)
+            );
+        }
+    }
+
+    #[test]
+    fn what_only_the_app_or_the_console_takes_has_no_status_line() {
+        let misfit = Notice::UpdateMisfit {
+            version: 7,
+            error: "index 9 out of range".to_owned(),
+        };
+        assert!(misfit.worded(Language::En).is_none());
+        assert!(
+            Notice::Connected { local: false }
+                .worded(Language::En)
+                .is_none()
+        );
+    }
+}
