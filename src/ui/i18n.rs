@@ -318,6 +318,18 @@ impl Language {
         }
     }
 
+    /// The log folder could not be opened: why, or `None` when there is no home folder.
+    pub fn log_folder_failed(self, error: Option<&str>) -> String {
+        match (self, error) {
+            (Self::PtBr, Some(error)) => format!("Não foi possível abrir a pasta de logs: {error}"),
+            (Self::PtBr, None) => {
+                "Não foi possível abrir a pasta de logs: não há pasta pessoal (home)".to_owned()
+            }
+            (Self::En, Some(error)) => format!("Could not open the log folder: {error}"),
+            (Self::En, None) => "Could not open the log folder: there is no home folder".to_owned(),
+        }
+    }
+
     /// The console's line count.
     pub fn console_count(self, shown: usize, total: usize, dropped: u64) -> String {
         match self {
@@ -453,6 +465,8 @@ pub struct Texts {
     pub shortcuts: &'static str,
     /// About window title.
     pub about: &'static str,
+    /// Help menu: open the folder of the app's log files.
+    pub open_log_folder: &'static str,
     /// About text.
     pub about_text: &'static str,
     /// Close a window.
@@ -752,6 +766,7 @@ pub static PT_BR: Texts = Texts {
     language_auto: "Automático (do sistema)",
     shortcuts: "Atalhos de teclado",
     about: "Sobre o zlist",
+    open_log_folder: "Abrir a pasta de logs",
     about_text: "zlist: uma lista guardada num servidor e compartilhada via ZeroMQ. \
                  Compatível com o programa \"Lista Remota\" da aula (servidorZMQ.py / clienteZMQ.py).",
     close: "Fechar",
@@ -943,6 +958,7 @@ pub static EN: Texts = Texts {
     language_auto: "Automatic (system)",
     shortcuts: "Keyboard shortcuts",
     about: "About zlist",
+    open_log_folder: "Open log folder",
     about_text: "zlist: a list kept by a server and shared over ZeroMQ. Compatible with the \
                  classroom \"Lista Remota\" program (servidorZMQ.py / clienteZMQ.py).",
     close: "Close",

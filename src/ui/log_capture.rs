@@ -129,8 +129,8 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CaptureLayer {
 /// `None` when the console has it from elsewhere. The app's own messages are noted as they
 /// are set; the client engine's trail below WARN arrives as its events
 /// ([`crate::net::client::ClientEvent::Debug`]), but every engine warning or error logged
-/// here is shown. The rest is the embedded server's log, its status probes (the server
-/// status window asks every 2 s) at TRACE.
+/// here is shown. The rest is the embedded server's log (which logs the status window's
+/// probes, every 2 s, at TRACE itself).
 pub fn console_route(line: &CapturedLine) -> Option<(Source, Level)> {
     let within = |module: &str| {
         line.target
@@ -143,15 +143,13 @@ pub fn console_route(line: &CapturedLine) -> Option<(Source, Level)> {
     if within(ENGINE_TARGET) {
         return (line.level <= Level::WARN).then_some((Source::Client, line.level));
     }
-    if crate::ui::server_info::is_status_log(&line.text) {
-        return Some((Source::Server, Level::TRACE));
-    }
     Some((Source::Server, line.level))
 }
 
-/// The filter the GUI installs with the layer: zlist's own events, DEBUG and above.
+/// The filter the GUI installs with the layer: zlist's own events, TRACE (the embedded
+/// server's status probes) and above.
 pub fn zlist_targets() -> tracing_subscriber::filter::Targets {
-    tracing_subscriber::filter::Targets::new().with_target("zlist", tracing::Level::DEBUG)
+    tracing_subscriber::filter::Targets::new().with_target("zlist", tracing::Level::TRACE)
 }
 
 /// Formats an event's fields: the message first, then the others as `key=value`.
@@ -217,7 +215,8 @@ mod tests {
             tracing::info!(target: "zlist::net::server", endpoint = "tcp://127.0.0.1:5", "server listening");
             tracing::debug!(target: "zlist::net::server", "request received: append 3");
             tracing::debug!(target: "winit", "not ours");
-            tracing::trace!(target: "zlist::net::server", "too detailed");
+            tracing::trace!(target: "zlist::net::server", "request received: zlist.status");
+            tracing::trace!(target: "wgpu", "not ours either");
         });
         let lines = feed.drain(100);
         let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
@@ -225,7 +224,8 @@ mod tests {
             texts,
             [
                 "server listening endpoint=tcp://127.0.0.1:5",
-                "request received: append 3"
+                "request received: append 3",
+                "request received: zlist.status"
             ]
         );
         assert_eq!(lines[0].level, tracing::Level::INFO);
@@ -266,15 +266,16 @@ mod tests {
     }
 
     #[test]
-    fn the_embedded_servers_log_is_shown_with_its_status_probes_at_trace() {
+    fn the_embedded_servers_log_is_shown_at_the_level_it_was_logged() {
         let server = "zlist::net::server";
         assert_eq!(
             console_route(&line(Level::DEBUG, server, "request received: append 3")),
             Some((Source::Server, Level::DEBUG))
         );
+        // The server logs status probes at TRACE itself.
         assert_eq!(
             console_route(&line(
-                Level::DEBUG,
+                Level::TRACE,
                 server,
                 "request received: zlist.status"
             )),

@@ -28,24 +28,44 @@ pub struct LogFile {
 
 /// Why the log file could not be opened.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot open a log file in {dir}: {source}")]
-pub struct LogFileError {
-    dir: PathBuf,
-    #[source]
-    source: tracing_appender::rolling::InitError,
+pub enum LogFileError {
+    /// The folder could not be made.
+    #[error("cannot make the log folder {dir}: {source}")]
+    Folder {
+        /// The folder.
+        dir: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file could not be opened.
+    #[error("cannot open a log file in {dir}: {source}")]
+    File {
+        /// The folder.
+        dir: PathBuf,
+        /// Why.
+        #[source]
+        source: tracing_appender::rolling::InitError,
+    },
 }
 
 impl LogFile {
     /// Opens (creating the folder) today's log file in `dir`; writes go through a
     /// background thread, so logging never waits for the disk.
     pub fn open(dir: &Path) -> Result<Self, LogFileError> {
+        // Made here rather than by the appender, which would first look for old files to
+        // prune in a folder that does not exist yet, and say so on stderr.
+        std::fs::create_dir_all(dir).map_err(|source| LogFileError::Folder {
+            dir: dir.to_owned(),
+            source,
+        })?;
         let appender = RollingFileAppender::builder()
             .rotation(Rotation::DAILY)
             .filename_prefix(PREFIX)
             .filename_suffix(SUFFIX)
             .max_log_files(KEEP_FILES)
             .build(dir)
-            .map_err(|source| LogFileError {
+            .map_err(|source| LogFileError::File {
                 dir: dir.to_owned(),
                 source,
             })?;

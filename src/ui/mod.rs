@@ -37,32 +37,17 @@ pub const APP_NAME: &str = "zlist";
 /// The exit code when no window can be opened (no display).
 pub const EXIT_NO_DISPLAY: u8 = 2;
 
-/// On Windows, `zlist` is a console program so that `zlist server` in a terminal prints its
-/// log and the terminal waits for it. Double-clicked, Windows gives it a console of its own:
-/// the window then lets that console go, so no empty console window stays open.
-#[cfg(windows)]
-fn release_own_console() {
-    use windows_sys::Win32::System::Console::{FreeConsole, GetConsoleProcessList};
-    let mut processes = [0_u32; 2];
-    // SAFETY: the buffer is valid for the length passed.
-    let attached = unsafe { GetConsoleProcessList(processes.as_mut_ptr(), 2) };
-    if attached == 1 {
-        // Only this process uses the console: it was made for us, not a terminal's.
-        // SAFETY: no preconditions; failure leaves the console as it was.
-        unsafe { FreeConsole() };
-    }
-}
-
 /// Opens the desktop app and returns when its window closes.
 ///
-/// Sets up logging first: warnings (or more with `RUST_LOG`) to stderr, and zlist's own
-/// events to the debug console. Without a display it explains how to use `zlist server`
-/// or `zlist shell` instead, and returns exit code 2.
+/// Sets up logging first: warnings (or more with `RUST_LOG`) to stderr and to the log file
+/// in the app's data folder, and zlist's own events to the debug console. Without a
+/// display it explains how to use `zlist server` or `zlist shell` instead, and returns
+/// exit code 2.
 pub fn run(quiet: bool) -> anyhow::Result<ExitCode> {
-    #[cfg(windows)]
-    release_own_console();
-    let feed = init_logging(quiet);
-    if let Some(reason) = missing_display() {
+    crate::platform::release_own_console();
+    // Kept open (and flushed when dropped) until the window closes.
+    let (feed, _log_file) = init_logging(quiet);
+    if let Some(reason) = crate::platform::missing_display() {
         eprintln!("{}", no_display_message(reason));
         return Ok(ExitCode::from(EXIT_NO_DISPLAY));
     }
@@ -94,20 +79,6 @@ pub fn run(quiet: bool) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Why no window can be opened, when that is known before trying (Linux and the BSDs
-/// without `DISPLAY` or `WAYLAND_DISPLAY`).
-fn missing_display() -> Option<&'static str> {
-    let unix_desktop = cfg!(all(
-        unix,
-        not(target_os = "macos"),
-        not(target_os = "ios"),
-        not(target_os = "android")
-    ));
-    let set = |name| std::env::var_os(name).is_some_and(|v| !v.is_empty());
-    (unix_desktop && !set("DISPLAY") && !set("WAYLAND_DISPLAY"))
-        .then_some("neither DISPLAY nor WAYLAND_DISPLAY is set")
-}
-
 /// What `zlist` says when it cannot open its window.
 pub fn no_display_message(reason: &str) -> String {
     format!(
@@ -122,23 +93,36 @@ pub fn no_display_message(reason: &str) -> String {
     )
 }
 
-/// Installs the logging: stderr for the user (warnings by default, `RUST_LOG` overrides)
-/// and zlist's events for the debug console.
-fn init_logging(quiet: bool) -> log_capture::LogFeed {
+/// Installs the logging: stderr for the user (warnings by default, `RUST_LOG` overrides),
+/// the log file (zlist's notable events and everyone's warnings, [`log_file`]), and
+/// zlist's events for the debug console.
+fn init_logging(quiet: bool) -> (log_capture::LogFeed, Option<log_file::LogFile>) {
     use tracing_subscriber::Layer as _;
     use tracing_subscriber::layer::SubscriberExt as _;
     use tracing_subscriber::util::SubscriberInitExt as _;
 
-    let default = if quiet { "error" } else { "warn" };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let env_or = |default: &str| {
+        tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default))
+    };
     let (layer, feed) = log_capture::capture(log_capture::CAPACITY);
     let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
-        .with_filter(filter);
+        .with_filter(env_or(if quiet { "error" } else { "warn" }));
+    let mut file = crate::platform::log_dir().map(|dir| log_file::LogFile::open(&dir));
+    let file_layer = match file.as_mut() {
+        Some(Ok(open)) => open.take_writer().map(|writer| {
+            tracing_subscriber::fmt::layer()
+                .with_writer(writer)
+                .with_ansi(false)
+                .with_filter(env_or(log_file::DEFAULT_FILTER))
+        }),
+        _ => None,
+    };
     let installed = tracing_subscriber::registry()
         .with(stderr)
+        .with(file_layer)
         .with(layer.with_filter(log_capture::zlist_targets()))
         .try_init();
     if installed.is_err() {
@@ -146,7 +130,25 @@ fn init_logging(quiet: bool) -> log_capture::LogFeed {
         // console then shows only the engine's trail.
         tracing::debug!("a tracing subscriber was already installed");
     }
-    feed
+    let file = match file {
+        Some(Ok(open)) => {
+            tracing::info!(
+                "started zlist {} (log folder {})",
+                crate::cli::version::long().replace('\n', "; "),
+                open.dir().display()
+            );
+            Some(open)
+        }
+        Some(Err(error)) => {
+            tracing::warn!("no log file: {error}");
+            None
+        }
+        None => {
+            tracing::warn!("no log file: there is no home folder to keep it in");
+            None
+        }
+    };
+    (feed, file)
 }
 
 #[cfg(test)]

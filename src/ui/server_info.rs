@@ -5,8 +5,7 @@
 //! answer the request: the window says so instead of showing numbers.
 
 use crate::net::client::{RequestFailure, RequestId};
-use crate::net::protocol::{self, STATUS};
-use crate::net::server::{LOG_REPLY, LOG_REQUEST};
+use crate::net::protocol::STATUS;
 use crate::net::status::{ServerStatus, StatusError, Uptime};
 use crate::ui::i18n::Language;
 use std::time::{Duration, Instant};
@@ -296,15 +295,6 @@ fn status_grid_ui(ui: &mut egui::Ui, status: &ServerStatus, language: Language) 
         });
 }
 
-/// Whether a line of the embedded server's log is about a status request (they come
-/// every [`PERIOD`] while the window is open, and go down to TRACE in the console).
-pub fn is_status_log(text: &str) -> bool {
-    [LOG_REQUEST, LOG_REPLY].iter().any(|prefix| {
-        text.strip_prefix(prefix)
-            .is_some_and(|rest| protocol::is_status(rest.as_bytes()))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,13 +368,5 @@ mod tests {
         assert!(!info.is_asking());
         info.forget();
         assert!(info.is_open() && info.problem().is_none() && info.status().is_none());
-    }
-
-    #[test]
-    fn the_embedded_servers_status_lines_are_recognised_and_no_others() {
-        assert!(is_status_log("request received: zlist.status"));
-        assert!(is_status_log(&format!("reply: {LINE}")));
-        assert!(!is_status_log("request received: zlist.statusx"));
-        assert!(!is_status_log("request received: append zlist.status"));
     }
 }

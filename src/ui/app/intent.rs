@@ -263,6 +263,21 @@ impl App {
             MenuIntent::ServerStatus => self.session.open_server_status(),
             MenuIntent::Shortcuts => self.show_shortcuts = true,
             MenuIntent::About => self.show_about = true,
+            MenuIntent::OpenLogFolder => self.open_log_folder(),
+        }
+    }
+
+    /// Opens the folder of the app's log files (made if missing) in the file manager.
+    fn open_log_folder(&mut self) {
+        let Some(dir) = crate::platform::log_dir() else {
+            self.notify(Notice::LogFolderFailed(None));
+            return;
+        };
+        let opened =
+            std::fs::create_dir_all(&dir).and_then(|()| crate::platform::open_folder(&dir));
+        if let Err(error) = opened {
+            let error = format!("{}: {error}", dir.display());
+            self.notify(Notice::LogFolderFailed(Some(error)));
         }
     }
 

@@ -21,6 +21,8 @@ pub(crate) enum MenuIntent {
     Shortcuts,
     /// Show the About window.
     About,
+    /// Open the folder of the app's log files in the file manager.
+    OpenLogFolder,
 }
 
 /// What the menu needs to know besides the settings it edits.
@@ -67,6 +69,10 @@ pub(crate) fn menu_ui(
             let keys = shortcuts::keys_for(ui.ctx(), Shortcut::Help);
             if ui.button(format!("{} ({keys})", t.shortcuts)).clicked() {
                 intent = Some(MenuIntent::Shortcuts);
+                ui.close();
+            }
+            if ui.button(t.open_log_folder).clicked() {
+                intent = Some(MenuIntent::OpenLogFolder);
                 ui.close();
             }
             if ui.button(t.about).clicked() {

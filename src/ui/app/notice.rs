@@ -127,6 +127,9 @@ pub(crate) enum Notice {
     ExportCancelled,
     /// The export failed.
     ExportFailed(String),
+    /// The log folder could not be opened: the error, or `None` with no home folder to
+    /// put it in.
+    LogFolderFailed(Option<String>),
 }
 
 impl Notice {
@@ -183,6 +186,7 @@ impl Notice {
             Self::Exported { count, path } => (Success, language.exported(*count, path)),
             Self::ExportCancelled => (Info, t.export_cancelled.to_owned()),
             Self::ExportFailed(error) => (Error, language.export_failed(error)),
+            Self::LogFolderFailed(error) => (Error, language.log_folder_failed(error.as_deref())),
         };
         Some(worded)
     }
