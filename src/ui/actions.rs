@@ -4,6 +4,7 @@
 
 use crate::ui::export::ExportFormat;
 use crate::ui::i18n::Language;
+use crate::ui::shortcuts::{self, Shortcut};
 
 /// What the user asked in the operations panel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,10 +97,17 @@ pub fn actions_ui(
     }
 
     ui.columns(2, |cols| {
-        if command_button(&mut cols[0], on, t.append, t.append_tip, why) {
+        if command_button(&mut cols[0], on, t.append, t.append_tip, None, why) {
             intent = Some(ActionIntent::Append);
         }
-        if command_button(&mut cols[1], on, t.search, t.search_tip, why) {
+        if command_button(
+            &mut cols[1],
+            on,
+            t.search,
+            t.search_tip,
+            Some(Shortcut::Search),
+            why,
+        ) {
             intent = Some(ActionIntent::Search);
         }
     });
@@ -114,29 +122,57 @@ pub fn actions_ui(
         )
         .labelled_by(position_label.id)
         .accessible_name(t.position_label);
-        if command_button(ui, on, t.insert, t.insert_tip, why) {
+        if command_button(ui, on, t.insert, t.insert_tip, Some(Shortcut::Insert), why) {
             intent = Some(ActionIntent::Insert);
         }
     });
 
     ui.add_space(6.0);
-    if command_button(ui, on, t.remove, t.remove_tip, why) {
+    if command_button(ui, on, t.remove, t.remove_tip, Some(Shortcut::Remove), why) {
         intent = Some(ActionIntent::Remove);
     }
     ui.label(egui::RichText::new(t.remove_note).small().weak());
 
     ui.separator();
-    if command_button(ui, on, t.sort_ascending, t.sort_ascending_tip, why) {
+    if command_button(
+        ui,
+        on,
+        t.sort_ascending,
+        t.sort_ascending_tip,
+        Some(Shortcut::SortAscending),
+        why,
+    ) {
         intent = Some(ActionIntent::SortAscending);
     }
-    if command_button(ui, on, t.sort_descending, t.sort_descending_tip, why) {
+    if command_button(
+        ui,
+        on,
+        t.sort_descending,
+        t.sort_descending_tip,
+        Some(Shortcut::SortDescending),
+        why,
+    ) {
         intent = Some(ActionIntent::SortDescending);
     }
     ui.columns(2, |cols| {
-        if command_button(&mut cols[0], on, t.refresh, t.refresh_tip, why) {
+        if command_button(
+            &mut cols[0],
+            on,
+            t.refresh,
+            t.refresh_tip,
+            Some(Shortcut::Refresh),
+            why,
+        ) {
             intent = Some(ActionIntent::Refresh);
         }
-        if command_button(&mut cols[1], on, t.clear, t.clear_tip, why) {
+        if command_button(
+            &mut cols[1],
+            on,
+            t.clear,
+            t.clear_tip,
+            Some(Shortcut::Clear),
+            why,
+        ) {
             intent = Some(ActionIntent::AskClear);
         }
     });
@@ -144,7 +180,11 @@ pub fn actions_ui(
     ui.separator();
     if ui
         .add_enabled(on, egui::Button::new(t.paste_lines).min_size(full))
-        .on_hover_text(t.paste_lines_tip)
+        .on_hover_text(shortcuts::tip(
+            ui.ctx(),
+            t.paste_lines_tip,
+            Shortcut::PasteLines,
+        ))
         .on_disabled_hover_text(why)
         .clicked()
     {
@@ -162,7 +202,7 @@ pub fn actions_ui(
                 }
             })
             .0
-            .on_hover_text(t.export_tip);
+            .on_hover_text(shortcuts::tip(ui.ctx(), t.export_tip, Shortcut::Export));
     });
 
     if let Some(reply) = view.last_search {
@@ -186,7 +226,18 @@ pub fn format_name(format: ExportFormat, language: Language) -> &'static str {
 }
 
 /// A full-width button that sends a command; disabled, with the reason, without a client.
-fn command_button(ui: &mut egui::Ui, enabled: bool, text: &str, tip: &str, why: &str) -> bool {
+fn command_button(
+    ui: &mut egui::Ui,
+    enabled: bool,
+    text: &str,
+    tip: &str,
+    shortcut: Option<Shortcut>,
+    why: &str,
+) -> bool {
+    let tip = match shortcut {
+        Some(shortcut) => shortcuts::tip(ui.ctx(), tip, shortcut),
+        None => tip.to_owned(),
+    };
     let width = ui.available_width();
     ui.add_enabled(
         enabled,

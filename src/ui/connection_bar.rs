@@ -10,6 +10,7 @@ use crate::net::protocol::ServerKind;
 use crate::ui::embedded::binds_every_interface;
 use crate::ui::i18n::Language;
 use crate::ui::settings::Settings;
+use crate::ui::shortcuts::{self, Shortcut};
 
 /// What the user asked of the connection bar.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,12 +155,24 @@ pub fn connection_bar_ui(
         if running {
             if ui
                 .button(t.disconnect)
-                .on_hover_text(t.disconnect_tip)
+                .on_hover_text(shortcuts::tip(
+                    ui.ctx(),
+                    t.disconnect_tip,
+                    Shortcut::ToggleConnection,
+                ))
                 .clicked()
             {
                 intent = Some(ConnectionIntent::Disconnect);
             }
-        } else if ui.button(t.connect).on_hover_text(t.connect_tip).clicked() {
+        } else if ui
+            .button(t.connect)
+            .on_hover_text(shortcuts::tip(
+                ui.ctx(),
+                t.connect_tip,
+                Shortcut::ToggleConnection,
+            ))
+            .clicked()
+        {
             intent = Some(ConnectionIntent::Connect);
         }
 

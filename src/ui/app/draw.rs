@@ -15,7 +15,7 @@ use crate::ui::i18n::Language;
 use crate::ui::list_table::TableIntent;
 use crate::ui::paste;
 use crate::ui::server_info::ServerInfoView;
-use crate::ui::shortcuts;
+use crate::ui::shortcuts::{self, Shortcut};
 use crate::ui::status::{self, StatusIntent, StatusView};
 
 impl App {
@@ -129,7 +129,7 @@ impl App {
                         .desired_width(240.0),
                 )
                 .accessible_name(t.filter_hint)
-                .on_hover_text(t.filter_tip);
+                .on_hover_text(shortcuts::tip(ui.ctx(), t.filter_tip, Shortcut::Filter));
             if std::mem::take(&mut self.focus_filter) {
                 filter.request_focus();
             }
