@@ -21,7 +21,7 @@ pub struct SendArgs {
     #[command(flatten)]
     pub connection: ConnectArgs,
 
-    /// Also print the debug trail (the seed's [DEBUG] lines and connection events) on stderr.
+    /// Also print the debug trail (the seed's `[DEBUG]` lines and connection events) on stderr.
     #[arg(short, long)]
     pub verbose: bool,
 

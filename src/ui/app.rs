@@ -288,7 +288,7 @@ impl App {
             }
             Notice::UpdateMisfit { version, error } => self.console.note(
                 Level::WARN,
-                &format!("update {version} does not fit the list shown ({error}); resyncing"),
+                &self.language().update_misfit(version, &error.to_string()),
             ),
             notice => {
                 if let Some((kind, text)) = notice.worded(self.language()) {

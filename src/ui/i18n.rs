@@ -318,6 +318,19 @@ impl Language {
         }
     }
 
+    /// The console's note when a live update does not fit the list shown (the app then
+    /// fetches the list afresh); `error` is the library's reason.
+    pub fn update_misfit(self, version: u64, error: &str) -> String {
+        match self {
+            Self::PtBr => format!(
+                "a atualização {version} não se aplica à lista mostrada ({error}); buscando a lista de novo"
+            ),
+            Self::En => {
+                format!("update {version} does not fit the list shown ({error}); resyncing")
+            }
+        }
+    }
+
     /// The log folder could not be opened: why, or `None` when there is no home folder.
     pub fn log_folder_failed(self, error: Option<&str>) -> String {
         match (self, error) {
