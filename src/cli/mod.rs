@@ -45,9 +45,11 @@ pub struct ConnectArgs {
     )]
     pub tries: u32,
 
+    /// The access token, if the server wants one.
     #[command(flatten)]
     pub token: TokenArgs,
 
+    /// CURVE encryption, if the server uses it.
     #[command(flatten)]
     pub curve: CurveArgs,
 }

@@ -91,6 +91,7 @@ pub(crate) fn attach(
 /// time after `zmq_close`, and meanwhile its I/O thread still reports events (a retry, a
 /// closed connection). One sent after the reader has gone blocks that thread for good, and
 /// with it every socket of the context: a client would never connect again.
+#[allow(unsafe_code)] // The one call the zmq bindings cannot make.
 pub(crate) fn stop(socket: &mut zmq::Socket) {
     // SAFETY: the pointer is a live socket, borrowed mutably for the call; a null
     // endpoint is libzmq's documented way to stop monitoring (zmq_socket_monitor(3)).

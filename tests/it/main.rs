@@ -1,5 +1,8 @@
 //! Integration tests: real servers on `tcp://127.0.0.1:0`, real clients, the real binary.
 
+// All of this crate is test code, its helpers too: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod access;
 mod bench;
 mod cli_client;
