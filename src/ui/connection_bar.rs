@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use crate::net::client::{ConnectionState, LiveState};
-use crate::net::curve;
 use crate::net::protocol::ServerKind;
 use crate::ui::embedded::binds_every_interface;
 use crate::ui::i18n::Language;
@@ -131,26 +130,16 @@ pub fn connection_bar_ui(
         .accessible_name(t.token_label)
         .on_hover_text(t.token_tip);
 
-        let can_encrypt = curve::available();
         let key_label = ui.label(t.server_key_label);
         ui.add_enabled(
-            !running && can_encrypt,
+            !running,
             egui::TextEdit::singleline(&mut settings.server_key)
-                .hint_text(if can_encrypt {
-                    t.server_key_hint
-                } else {
-                    t.curve_unavailable_hint
-                })
+                .hint_text(t.server_key_hint)
                 .desired_width(110.0),
         )
         .labelled_by(key_label.id)
         .accessible_name(t.server_key_label)
-        .on_hover_text(t.server_key_tip)
-        .on_disabled_hover_text(if can_encrypt {
-            t.server_key_tip
-        } else {
-            t.curve_unavailable
-        });
+        .on_hover_text(t.server_key_tip);
 
         if running {
             if ui

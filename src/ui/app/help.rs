@@ -27,11 +27,12 @@ pub(crate) fn about_window(ctx: &egui::Context, open: &mut bool, language: Langu
     help_window(t.about, "zlist-about", open).show(ctx, |ui| {
         ui.heading(format!("zlist {}", env!("CARGO_PKG_VERSION")));
         ui.label(t.about_text);
-        ui.label(if crate::net::curve::available() {
-            t.curve_available_line
-        } else {
-            t.curve_unavailable
-        });
+        ui.label(t.curve_available_line);
+        ui.label(
+            egui::RichText::new(format!("commit {}", crate::cli::version::GIT_COMMIT))
+                .small()
+                .weak(),
+        );
     });
 }
 

@@ -125,16 +125,11 @@ fn view_menu_ui(
         ui.add(egui::DragValue::new(&mut settings.tries).range(1..=20))
             .labelled_by(label.id);
     });
-    let can_encrypt = crate::net::curve::available();
     ui.horizontal(|ui| {
         let label = ui.label(t.key_file_label);
-        ui.add_enabled(
-            can_encrypt,
-            egui::TextEdit::singleline(&mut settings.key_file).desired_width(160.0),
-        )
-        .labelled_by(label.id)
-        .on_hover_text(t.key_file_tip)
-        .on_disabled_hover_text(t.curve_unavailable);
+        ui.add(egui::TextEdit::singleline(&mut settings.key_file).desired_width(160.0))
+            .labelled_by(label.id)
+            .on_hover_text(t.key_file_tip);
     });
     ui.label(egui::RichText::new(t.applies_next_connect).small().weak());
     ui.separator();

@@ -58,14 +58,11 @@ pub static EN: Texts = Texts {
     server_key_tip: "Encrypts the connection with CURVE: the server's public key (zlist server \
                      shows it at start) or the path of its .key file. Empty: no encryption. \
                      Not combined with a token.",
-    curve_unavailable_hint: "(unavailable)",
-    curve_unavailable: "This zlist cannot encrypt: its libzmq has no CURVE. To encrypt, build \
-                        with scripts/curve.sh build (see the README, \"Encryption\").",
     key_file_label: "My key file (CURVE)",
     key_file_tip: "The NAME.key_secret file made by zlist keygen, for servers that admit only \
                    listed keys. Empty: a new key for each connection.",
     curve_key_error: "Cannot use the CURVE key",
-    curve_available_line: "Encryption (CURVE): available in this build.",
+    curve_available_line: "Encryption (CURVE): built in (libzmq with libsodium).",
     status_light: "Connection state",
     server_zlist: "zlist server",
     server_seed: "classroom server (seed protocol only)",

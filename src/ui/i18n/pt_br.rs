@@ -58,14 +58,11 @@ pub static PT_BR: Texts = Texts {
     server_key_tip: "Cifra a conexão com CURVE: a chave pública do servidor (o zlist server a \
                      mostra ao iniciar) ou o caminho do seu arquivo .key. Vazio: sem cifra. \
                      Não se combina com um token.",
-    curve_unavailable_hint: "(indisponível)",
-    curve_unavailable: "Este zlist não cifra: sua libzmq não tem CURVE. Para cifrar, compile com \
-                        scripts/curve.sh build (veja o README, \"Encryption\").",
     key_file_label: "Meu arquivo de chave (CURVE)",
     key_file_tip: "O arquivo NOME.key_secret feito por zlist keygen, para servidores que só \
                    admitem chaves listadas. Vazio: uma chave nova a cada conexão.",
     curve_key_error: "Não foi possível usar a chave CURVE",
-    curve_available_line: "Cifra (CURVE): disponível neste build.",
+    curve_available_line: "Cifra (CURVE): embutida (libzmq com libsodium).",
     status_light: "Estado da conexão",
     server_zlist: "servidor zlist",
     server_seed: "servidor da aula (só o protocolo seed)",

@@ -103,17 +103,13 @@ pub struct Texts {
     pub server_key_hint: &'static str,
     /// Its tooltip, when this build can encrypt.
     pub server_key_tip: &'static str,
-    /// Its tooltip, when this build cannot.
-    pub curve_unavailable: &'static str,
-    /// Its hint, when this build cannot.
-    pub curve_unavailable_hint: &'static str,
     /// The client key file field's label (View menu).
     pub key_file_label: &'static str,
     /// Its tooltip.
     pub key_file_tip: &'static str,
     /// Prefix of the error for a server key or key file that cannot be used.
     pub curve_key_error: &'static str,
-    /// The About window's line when this build can encrypt.
+    /// The About window's line on encryption (every build has it).
     pub curve_available_line: &'static str,
     /// The status light's accessible name.
     pub status_light: &'static str,
