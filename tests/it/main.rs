@@ -12,3 +12,4 @@ mod live;
 mod server;
 mod status;
 mod support;
+mod trust;
