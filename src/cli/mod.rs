@@ -80,10 +80,6 @@ pub struct CurveArgs {
     pub known_servers: Option<std::path::PathBuf>,
 }
 
-/// How long a client waits for a server's key port before taking it for a server that does
-/// not encrypt (at most; a closed port answers at once).
-const DISCOVERY_TIMEOUT: Duration = Duration::from_millis(1500);
-
 impl CurveArgs {
     /// The CURVE keys to use with the server at `endpoint`: the pinned key, else the key
     /// remembered for it or learned on first contact (asked on a terminal, or trusted with
@@ -91,10 +87,12 @@ impl CurveArgs {
     pub fn resolve(&self, endpoint: &str, timeout: Duration) -> anyhow::Result<Option<ClientKeys>> {
         let server = match &self.server_key {
             Some(key) => CurveKey::from_text_or_file(key).context("invalid --server-key")?,
-            None => match self.trusted_key(endpoint, timeout.min(DISCOVERY_TIMEOUT))? {
-                Some(key) => key,
-                None => return Ok(None),
-            },
+            None => {
+                match self.trusted_key(endpoint, timeout.min(known_servers::DISCOVERY_TIMEOUT))? {
+                    Some(key) => key,
+                    None => return Ok(None),
+                }
+            }
         };
         let own = match &self.key_file {
             Some(path) => KeyPair::from_secret_file(path).context("invalid --key-file")?,

@@ -144,6 +144,11 @@ fn server_access(
         );
     } else if policy.needs_plain() {
         tracing::info!("clients must present the access token (ZeroMQ PLAIN mechanism)");
+    } else if policy.curve.as_ref().is_some_and(|c| c.clients.is_none()) {
+        tracing::info!(
+            "any client that has the server's public key is admitted (a token or \
+             --curve-clients would ask for more)"
+        );
     } else if args.insecure {
         tracing::warn!(
             "--insecure: no token, every address admitted: anyone who reaches {} can read and \
@@ -186,29 +191,25 @@ fn server_curve(
         (Some(path), _) => {
             KeyPair::from_secret_file(path).context("invalid --curve-secret-file")?
         }
-        (None, crate::net::store::Storage::Disk(options)) => {
-            let (keys, origin) = server_key::load_or_create(&options.dir)
+        (None, storage) => {
+            let (keys, origin) = server_key::for_storage(storage)
                 .context("cannot read or make the server's key pair")?;
-            let secret = server_key::secret_path(&options.dir);
             match origin {
-                Origin::Created => tracing::info!(
+                Origin::Created(secret) => tracing::info!(
                     "made the server's key pair on this first start: {} (private, keep it) \
                      and its public key beside it",
                     secret.display()
                 ),
-                Origin::Loaded => {
+                Origin::Loaded(secret) => {
                     tracing::info!("the server's key pair: {}", secret.display());
                 }
+                Origin::ThisRun => tracing::warn!(
+                    "--memory: a new key pair for this run only (nothing is written to disk), \
+                     so clients that trusted an earlier run will be told its key changed; for \
+                     a key that lasts, use a data directory (--data) or --curve-secret-file"
+                ),
             }
             keys
-        }
-        (None, crate::net::store::Storage::Memory) => {
-            tracing::warn!(
-                "--memory: a new key pair for this run only (nothing is written to disk), so \
-                 clients that trusted an earlier run will be told its key changed; for a key \
-                 that lasts, use a data directory (--data) or --curve-secret-file"
-            );
-            KeyPair::generate().context("cannot make the server's key pair")?
         }
     };
     let clients = args
@@ -223,12 +224,8 @@ fn server_curve(
         keys.public,
         keys.public.fingerprint()
     );
-    match &clients {
-        Some(clients) => tracing::info!("{} client keys admitted", clients.len()),
-        None => tracing::info!(
-            "any client that has the server's public key is admitted, unless a token or \
-             --curve-clients asks for more"
-        ),
+    if let Some(clients) = &clients {
+        tracing::info!("{} client keys admitted", clients.len());
     }
     Ok(ServerKeys { keys, clients })
 }

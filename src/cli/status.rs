@@ -55,7 +55,10 @@ pub fn run(args: StatusArgs) -> anyhow::Result<ExitCode> {
         format!("{}\n", reply.text)
     } else {
         let encryption = match server_key(&reply.text) {
-            Ok(Some(key)) => format!("CURVE\nkey      {key}\nprint    {}\n", key.fingerprint()),
+            Ok(Some(key)) => format!(
+                "CURVE (key fingerprint {})\nkey      {key}\n",
+                key.fingerprint()
+            ),
             Ok(None) => "off (plain text)\n".to_owned(),
             Err(error) => format!("unknown ({error})\n"),
         };

@@ -18,6 +18,10 @@ use crate::net::key_service::{self, KeyServiceError};
 /// Environment variable naming the known-servers file (instead of the platform's default).
 pub const KNOWN_SERVERS_ENV: &str = "ZLIST_KNOWN_SERVERS";
 
+/// How long a client waits for a server's key port before taking it for a server that does
+/// not encrypt (at most; a closed port says so at once). Pass it to [`resolve`].
+pub const DISCOVERY_TIMEOUT: Duration = Duration::from_millis(1500);
+
 /// The file's name in the platform's config directory.
 pub const FILE_NAME: &str = "known_servers";
 

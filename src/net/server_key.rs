@@ -6,18 +6,33 @@
 use std::path::{Path, PathBuf};
 
 use crate::net::curve::{CurveError, KeyPair};
+use crate::net::store::Storage;
 
 /// The key files' name in the data directory, without their endings: `server.key` (the
 /// public key) and `server.key_secret` (both keys).
 pub const KEY_BASE_NAME: &str = "server";
 
-/// Whether the key pair was found or made now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where the key pair came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
-    /// Read from the data directory: a key made on an earlier start.
-    Loaded,
-    /// Made now (the first start with this data directory).
-    Created,
+    /// Read from this secret key file: a key made on an earlier start.
+    Loaded(PathBuf),
+    /// Made now and written to this secret key file (the first start with this data
+    /// directory).
+    Created(PathBuf),
+    /// Made now for this run only: the server keeps nothing on disk (`--memory`), so its
+    /// clients will see another key after a restart.
+    ThisRun,
+}
+
+/// The key pair of a server that keeps its list in `storage`: the data directory's
+/// ([`load_or_create`]), or, for a server in memory only, a new one for this run (nothing
+/// is written to disk).
+pub fn for_storage(storage: &Storage) -> Result<(KeyPair, Origin), CurveError> {
+    match storage {
+        Storage::Disk(options) => load_or_create(&options.dir),
+        Storage::Memory => Ok((KeyPair::generate()?, Origin::ThisRun)),
+    }
 }
 
 /// The secret key file in `dir`.
@@ -33,7 +48,7 @@ pub fn load_or_create(dir: &Path) -> Result<(KeyPair, Origin), CurveError> {
     let secret = secret_path(dir);
     if secret.exists() {
         warn_if_readable_by_others(&secret);
-        return Ok((KeyPair::from_secret_file(&secret)?, Origin::Loaded));
+        return Ok((KeyPair::from_secret_file(&secret)?, Origin::Loaded(secret)));
     }
     std::fs::create_dir_all(dir).map_err(|source| CurveError::Io {
         path: dir.to_owned(),
@@ -41,7 +56,7 @@ pub fn load_or_create(dir: &Path) -> Result<(KeyPair, Origin), CurveError> {
     })?;
     let pair = KeyPair::generate()?;
     pair.write_files(&dir.join(KEY_BASE_NAME))?;
-    Ok((pair, Origin::Created))
+    Ok((pair, Origin::Created(secret)))
 }
 
 /// Logs a warning when the secret key file can be read by other users (Unix), as SSH
@@ -73,7 +88,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
         let (made, origin) = load_or_create(&data).unwrap();
-        assert_eq!(origin, Origin::Created);
+        assert_eq!(origin, Origin::Created(secret_path(&data)));
         assert!(data.join("server.key").exists());
         #[cfg(unix)]
         {
@@ -85,8 +100,13 @@ mod tests {
             assert_eq!(mode & 0o077, 0, "{mode:o}");
         }
         let (again, origin) = load_or_create(&data).unwrap();
-        assert_eq!(origin, Origin::Loaded);
+        assert_eq!(origin, Origin::Loaded(secret_path(&data)));
         assert_eq!(again, made);
+        let disk = Storage::Disk(crate::net::store::DiskOptions::new(data.clone()));
+        assert_eq!(for_storage(&disk).unwrap().0, made);
+        let (in_memory, origin) = for_storage(&Storage::Memory).unwrap();
+        assert_eq!(origin, Origin::ThisRun);
+        assert_ne!(in_memory, made);
     }
 
     #[test]
