@@ -270,13 +270,6 @@ impl Server {
             .get_last_endpoint()
             .map_err(zmq_error("reading the bound address"))?
             .unwrap_or_else(|raw| String::from_utf8_lossy(&raw).into_owned());
-        // Key discovery (src/net/key_service.rs): a CURVE server's public key, in plain
-        // text on a port of its own, on its own thread.
-        let key_service = KeyService::beside(
-            &bind,
-            &endpoint,
-            config.access.curve.as_ref().map(|c| &c.keys.public),
-        );
         let start_publisher = |address: &str| {
             Publisher::start(
                 &context,
@@ -311,6 +304,14 @@ impl Server {
                 other => Some(other?),
             },
         };
+        // Key discovery (src/net/key_service.rs): a CURVE server's public key, in plain
+        // text on a port of its own, on its own thread (after the publisher,
+        // whose address the operator may have chosen).
+        let key_service = KeyService::beside(
+            &bind,
+            &endpoint,
+            config.access.curve.as_ref().map(|c| &c.keys.public),
+        );
         let peers = Peers {
             clients: PeerCounter::start(&context, &router, "requests")
                 .map_err(zmq_error("monitoring the server socket"))?,

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::Receiver;
 use zlist::net::access::{AccessPolicy, Token};
 use zlist::net::client::{
-    self, ClientEvent, ClientHandle, ClientOptions, ConnectionState, RequestFailure,
+    self, ClientEvent, ClientHandle, ClientOptions, ConnectionState, LiveState, RequestFailure,
 };
 use zlist::net::curve::{self, ClientKeys, CurveKey, KeyPair, ServerKeys};
 use zlist::net::server::{Publish, Server, ServerConfig};
@@ -389,6 +389,21 @@ fn a_token_over_curve_admits_its_holders_and_never_crosses_the_wire() {
             "{wrong:?}: {ending:?}"
         );
         assert!(states.contains(&ConnectionState::AuthFailed), "{states:?}");
+    }
+    // Live updates go through the same check.
+    let (_watcher, watched) =
+        token_client(server.endpoint(), keys_for(keys.public), Some(TOKEN), true);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match watched
+            .recv_timeout(left)
+            .expect("the token holder goes live")
+        {
+            ClientEvent::Live(LiveState::Live) => break,
+            ClientEvent::Live(LiveState::Unavailable(why)) => panic!("not live: {why}"),
+            _ => {}
+        }
     }
     // A token and listed client keys together: either gets in.
     let alice = KeyPair::generate().unwrap();
