@@ -238,7 +238,8 @@ fn flag_hint(failure: &RequestFailure) -> Option<&'static str> {
         ),
         RequestFailure::HandshakeFailed { .. } => Some(
             "give the token with --token, ZLIST_TOKEN or --token-file; for CURVE, the server's \
-             key with --server-key",
+             key with --server-key, or open its key port (the request port + 2) for this \
+             client to learn it",
         ),
         RequestFailure::NoReply { .. }
         | RequestFailure::ChangeNotRetried { .. }
@@ -255,7 +256,8 @@ pub(crate) fn flag_hint_pt(failure: &RequestFailure) -> Option<&'static str> {
         ),
         RequestFailure::HandshakeFailed { .. } => Some(
             "informe o token com --token, ZLIST_TOKEN ou --token-file; para CURVE, a chave do \
-             servidor com --server-key",
+             servidor com --server-key, ou abra a porta da chave (a porta dos pedidos + 2) \
+             para este cliente conhecê-la",
         ),
         RequestFailure::NoReply { .. }
         | RequestFailure::ChangeNotRetried { .. }
