@@ -42,7 +42,9 @@ pub fn run(args: &ForgetArgs) -> anyhow::Result<ExitCode> {
         eprintln!(
             "zlist: {} is not among the servers this client trusts ({})",
             args.server,
-            known.path().display()
+            known
+                .path()
+                .map_or_else(|| "no file".to_owned(), |p| p.display().to_string())
         );
         Ok(ExitCode::from(1))
     }

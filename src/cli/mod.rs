@@ -130,7 +130,9 @@ impl CurveArgs {
                 eprintln!(
                     "zlist: trusting {server} (key fingerprint {}) from now on; remembered in {}",
                     key.fingerprint(),
-                    known.path().display()
+                    known
+                        .path()
+                        .map_or_else(String::new, |p| p.display().to_string())
                 );
                 Ok(Some(key))
             }

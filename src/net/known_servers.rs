@@ -64,7 +64,8 @@ pub enum KnownServersError {
 /// The servers this client trusts, and the file they are kept in.
 #[derive(Debug, Clone)]
 pub struct KnownServers {
-    path: PathBuf,
+    /// `None`: no place to keep it (no home directory); nothing can be remembered.
+    path: Option<PathBuf>,
     entries: BTreeMap<String, CurveKey>,
 }
 
@@ -80,9 +81,18 @@ impl KnownServers {
             .ok_or(KnownServersError::NoPlace)
     }
 
-    /// The file at [`KnownServers::default_path`].
+    /// The file at [`KnownServers::default_path`]. With no place for it (no home
+    /// directory, as for some services), an empty list: servers that do not encrypt and
+    /// pinned keys still work, and [`KnownServers::remember`] says how to give it a file.
     pub fn open_default() -> Result<Self, KnownServersError> {
-        Self::open(&Self::default_path()?)
+        match Self::default_path() {
+            Ok(path) => Self::open(&path),
+            Err(KnownServersError::NoPlace) => Ok(Self {
+                path: None,
+                entries: BTreeMap::new(),
+            }),
+            Err(error) => Err(error),
+        }
     }
 
     /// Reads the file at `path`; a file that does not exist yet is an empty list.
@@ -117,14 +127,14 @@ impl KnownServers {
             entries.insert(server, key);
         }
         Ok(Self {
-            path: path.to_owned(),
+            path: Some(path.to_owned()),
             entries,
         })
     }
 
-    /// The file this list is kept in.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// The file this list is kept in (`None` when there is no place for it).
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
     }
 
     /// The key remembered for the server at `endpoint` (`tcp://HOST:PORT` or `HOST:PORT`).
@@ -150,11 +160,14 @@ impl KnownServers {
 
     /// Writes the file (and its directory), through a temporary file renamed over it.
     fn save(&self) -> Result<(), KnownServersError> {
+        let Some(path) = &self.path else {
+            return Err(KnownServersError::NoPlace);
+        };
         let io = |source| KnownServersError::Io {
-            path: self.path.clone(),
+            path: path.clone(),
             source,
         };
-        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
         let mut text = String::from(
@@ -165,11 +178,11 @@ impl KnownServers {
         for (server, key) in &self.entries {
             text.push_str(&format!("{server} {key}\n"));
         }
-        let mut temporary = self.path.clone().into_os_string();
+        let mut temporary = path.clone().into_os_string();
         temporary.push(".tmp");
         let temporary = PathBuf::from(temporary);
         std::fs::write(&temporary, text).map_err(io)?;
-        std::fs::rename(&temporary, &self.path).map_err(io)
+        std::fs::rename(&temporary, path).map_err(io)
     }
 }
 

@@ -289,11 +289,14 @@ fn a_flood_from_one_client_does_not_starve_another() {
 /// Runs `zlist ARGS` to completion (bounded) with extra environment.
 pub(crate) fn run_zlist(args: &[&str], envs: &[(&str, &str)]) -> std::process::Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_zlist"));
+    // The servers a test trusts never mix with the user's own (`--known-servers` wins).
+    let known = std::env::temp_dir().join(format!("zlist-test-known-{}", std::process::id()));
     command
         .args(args)
         .env_remove("ZLIST_TOKEN")
         .env_remove("ZLIST_TOKEN_FILE")
-        .env_remove("ZLIST_CONNECT");
+        .env_remove("ZLIST_CONNECT")
+        .env("ZLIST_KNOWN_SERVERS", known);
     for (key, value) in envs {
         command.env(key, value);
     }
