@@ -213,3 +213,33 @@ fn resolve_tells_first_contact_the_remembered_key_a_changed_key_and_a_plain_serv
     assert_eq!(resolve(plain.endpoint(), &known, timeout).unwrap(), None);
     assert!(started.elapsed() < timeout, "{:?}", started.elapsed());
 }
+
+#[test]
+fn a_public_bind_encrypts_by_default_and_insecure_keeps_the_seeds_plain_port_with_a_warning() {
+    let context = zmq::Context::new();
+    let local = |endpoint: &str| endpoint.replace("0.0.0.0", "127.0.0.1");
+    let plain_reply = |endpoint: &str| {
+        let socket = context.socket(zmq::REQ).unwrap();
+        socket.set_linger(0).unwrap();
+        socket.set_rcvtimeo(1000).unwrap();
+        socket.connect(&local(endpoint)).unwrap();
+        socket.send("mostrar", 0).unwrap();
+        socket.recv_string(0).ok().and_then(Result::ok)
+    };
+
+    let encrypted = ServerProcess::start(&[], &["--bind", "tcp://0.0.0.0:0"], &[]);
+    assert_eq!(
+        plain_reply(&encrypted.endpoint),
+        None,
+        "the seed's client gets nothing"
+    );
+    let log = encrypted.stop();
+    assert!(log.contains("traffic is encrypted (CURVE)"), "{log}");
+    assert!(log.contains("a new key pair for this run only"), "{log}");
+
+    let insecure = ServerProcess::start(&[], &["--bind", "tcp://0.0.0.0:0", "--insecure"], &[]);
+    assert_eq!(plain_reply(&insecure.endpoint).as_deref(), Some("[]"));
+    let log = insecure.stop();
+    assert!(!log.contains("traffic is encrypted"), "{log}");
+    assert!(log.contains("cross the network unencrypted"), "{log}");
+}
