@@ -36,6 +36,9 @@ enum Command {
     Status(cli::status::StatusArgs),
     /// Make a CURVE key pair (NAME.key, NAME.key_secret) for encrypted connections.
     Keygen(cli::keygen::KeygenArgs),
+    /// Forget a server's remembered key (after the server was reinstalled), so the next
+    /// connection asks to trust it anew.
+    ForgetServer(cli::forget::ForgetArgs),
 }
 
 /// Exit codes: those of the command; 2 for an error, printed once with its causes.
@@ -53,6 +56,7 @@ fn main() -> ExitCode {
         Some(Command::Shell(args)) => cli::shell::run(args),
         Some(Command::Status(args)) => cli::status::run(args),
         Some(Command::Keygen(args)) => cli::keygen::run(&args),
+        Some(Command::ForgetServer(args)) => cli::forget::run(&args),
         None => zlist::ui::run(args.quiet),
     };
     match result {

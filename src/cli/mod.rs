@@ -13,7 +13,9 @@ use crate::net::client::{
     Reply, RequestFailure, RequestId,
 };
 use crate::net::curve::{ClientKeys, CurveKey, KEY_FILE_ENV, KeyPair, SERVER_KEY_ENV};
+use crate::net::known_servers::{self, KNOWN_SERVERS_ENV, KnownServers, TrustError};
 
+pub mod forget;
 pub mod keygen;
 pub mod logging;
 pub mod send;
@@ -54,33 +56,118 @@ pub struct ConnectArgs {
     pub curve: CurveArgs,
 }
 
-/// CURVE encryption, for a server that uses it.
+/// CURVE encryption: the server's key, pinned or trusted on first use.
 #[derive(Debug, Clone, Args)]
 pub struct CurveArgs {
-    /// Encrypt with CURVE: the server's public key (40 characters of Z85, which the server
-    /// logs at start) or the path of its .key file.
-    #[arg(long, value_name = "KEY|FILE", env = SERVER_KEY_ENV, conflicts_with_all = ["token", "token_file"])]
+    /// The server's public key (40 characters of Z85, which the server logs at start) or
+    /// the path of its .key file: pins it, instead of the key remembered for the server
+    /// or learned on first contact.
+    #[arg(long, value_name = "KEY|FILE", env = SERVER_KEY_ENV)]
     pub server_key: Option<String>,
 
     /// This client's secret key file (NAME.key_secret from `zlist keygen`), for a server that
     /// admits only listed client keys [default: a new key pair for this run].
-    #[arg(long, value_name = "FILE", env = KEY_FILE_ENV, requires = "server_key")]
+    #[arg(long, value_name = "FILE", env = KEY_FILE_ENV, conflicts_with_all = ["token", "token_file"])]
     pub key_file: Option<std::path::PathBuf>,
+
+    /// Trust a server this client has not seen before without asking, and remember its key
+    /// (for scripts; a terminal asks instead). A known server whose key changed is refused
+    /// all the same.
+    #[arg(long)]
+    pub trust_new: bool,
+
+    /// The file of servers this client trusts [default: known_servers in the platform's
+    /// config directory, e.g. ~/.config/zlist/known_servers].
+    #[arg(long, value_name = "FILE", env = KNOWN_SERVERS_ENV)]
+    pub known_servers: Option<std::path::PathBuf>,
 }
 
 impl CurveArgs {
-    /// The CURVE keys to use, if a server key was given.
-    pub fn resolve(&self) -> anyhow::Result<Option<ClientKeys>> {
-        let Some(server_key) = &self.server_key else {
-            return Ok(None);
+    /// The CURVE keys to use with the server at `endpoint`: the pinned key, else the key
+    /// remembered for it or learned on first contact (asked on a terminal, or trusted with
+    /// --trust-new); `None` for a server that does not encrypt.
+    pub fn resolve(&self, endpoint: &str, timeout: Duration) -> anyhow::Result<Option<ClientKeys>> {
+        let server = match &self.server_key {
+            Some(key) => CurveKey::from_text_or_file(key).context("invalid --server-key")?,
+            None => {
+                match self.trusted_key(endpoint, timeout.min(known_servers::DISCOVERY_TIMEOUT))? {
+                    Some(key) => key,
+                    None => return Ok(None),
+                }
+            }
         };
-        let server = CurveKey::from_text_or_file(server_key).context("invalid --server-key")?;
         let own = match &self.key_file {
             Some(path) => KeyPair::from_secret_file(path).context("invalid --key-file")?,
             None => KeyPair::generate().context("cannot encrypt")?,
         };
         Ok(Some(ClientKeys { server, own }))
     }
+
+    /// The known-servers file to use.
+    fn known(&self) -> anyhow::Result<KnownServers> {
+        match &self.known_servers {
+            Some(path) => KnownServers::open(path),
+            None => KnownServers::open_default(),
+        }
+        .context("cannot read the servers this client trusts")
+    }
+
+    /// Trust on first use: the server's key, checked against the known servers.
+    fn trusted_key(&self, endpoint: &str, timeout: Duration) -> anyhow::Result<Option<CurveKey>> {
+        let mut known = self.known()?;
+        match known_servers::resolve(endpoint, &known, timeout) {
+            Ok(key) => Ok(key),
+            Err(TrustError::Unknown { server, key }) => {
+                if !self.trust_new && !confirm_new_server(&server, &key)? {
+                    anyhow::bail!(
+                        "the server {server} is new to this client and was not trusted (its \
+                         key's fingerprint is {}); to trust it, answer yes on a terminal, or \
+                         pass --trust-new (scripts), or give its key with --server-key",
+                        key.fingerprint()
+                    );
+                }
+                known
+                    .remember(&server, key)
+                    .context("cannot remember the server's key")?;
+                eprintln!(
+                    "zlist: trusting {server} (key fingerprint {}) from now on; remembered in {}",
+                    key.fingerprint(),
+                    known
+                        .path()
+                        .map_or_else(String::new, |p| p.display().to_string())
+                );
+                Ok(Some(key))
+            }
+            Err(error) => Err(anyhow::Error::new(error)),
+        }
+    }
+}
+
+/// Asks on the terminal whether to trust a new server; `false` without a terminal.
+fn confirm_new_server(server: &str, key: &CurveKey) -> anyhow::Result<bool> {
+    use std::io::{BufRead as _, IsTerminal as _, Write as _};
+    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        return Ok(false);
+    }
+    let mut stderr = std::io::stderr().lock();
+    write!(
+        stderr,
+        "The server {server} is new to this client. Its key's fingerprint is\n    {}\n\
+         Compare it with the one the server shows (its log at start, or `zlist status` on \
+         the server's machine).\nTrust this server and remember its key? [y/N] ",
+        key.fingerprint()
+    )
+    .and_then(|()| stderr.flush())
+    .context("cannot ask on the terminal")?;
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .context("cannot read the answer")?;
+    Ok(matches!(
+        answer.trim().to_lowercase().as_str(),
+        "y" | "yes" | "s" | "sim"
+    ))
 }
 
 /// The shared secret, from the command line, the environment or a file.
@@ -108,8 +195,9 @@ impl TokenArgs {
 }
 
 impl ConnectArgs {
-    /// The client engine's options for these arguments; fails on an unreadable token or
-    /// key file, or a key that is no key.
+    /// The client engine's options for these arguments, with the server's key trusted (see
+    /// [`CurveArgs::resolve`]); fails on an unreadable token or key file, a key that is no
+    /// key, a new server not trusted, or a server whose key changed.
     pub fn options(&self) -> anyhow::Result<ClientOptions> {
         Ok(ClientOptions {
             endpoint: self.connect.clone(),
@@ -119,7 +207,7 @@ impl ConnectArgs {
                 .token
                 .resolve()
                 .context("cannot read the access token")?,
-            curve: self.curve.resolve()?,
+            curve: self.curve.resolve(&self.connect, self.timeout)?,
             live: false,
         })
     }
@@ -154,7 +242,8 @@ fn flag_hint(failure: &RequestFailure) -> Option<&'static str> {
         ),
         RequestFailure::HandshakeFailed { .. } => Some(
             "give the token with --token, ZLIST_TOKEN or --token-file; for CURVE, the server's \
-             key with --server-key",
+             key with --server-key, or open its key port (the request port + 2) for this \
+             client to learn it",
         ),
         RequestFailure::NoReply { .. }
         | RequestFailure::ChangeNotRetried { .. }
@@ -171,7 +260,8 @@ pub(crate) fn flag_hint_pt(failure: &RequestFailure) -> Option<&'static str> {
         ),
         RequestFailure::HandshakeFailed { .. } => Some(
             "informe o token com --token, ZLIST_TOKEN ou --token-file; para CURVE, a chave do \
-             servidor com --server-key",
+             servidor com --server-key, ou abra a porta da chave (a porta dos pedidos + 2) \
+             para este cliente conhecê-la",
         ),
         RequestFailure::NoReply { .. }
         | RequestFailure::ChangeNotRetried { .. }

@@ -81,6 +81,12 @@ pub struct ServerArgs {
     #[arg(long, default_value_t = crate::net::service::DEFAULT_MAX_ELEMENT_BYTES, value_name = "BYTES")]
     max_element_bytes: usize,
 
+    /// Encrypt with CURVE even on a loopback address (a server bound to any other address
+    /// encrypts unless --insecure), with the server's key pair from the data directory
+    /// (made on the first start) or --curve-secret-file.
+    #[arg(long, env = "ZLIST_ENCRYPT")]
+    encrypt: bool,
+
     /// Where to publish live updates (PUB/SUB): tcp://HOST:PORT, or off [default: the
     /// --bind address one port up, e.g. tcp://0.0.0.0:1235; port 0 with a --bind port 0].
     #[arg(long, value_name = "ENDPOINT|off", env = "ZLIST_PUBLISH", value_parser = parse_publish)]
@@ -97,10 +103,13 @@ fn parse_publish(text: &str) -> Result<Publish, String> {
         .map_err(|error| format!("{error}; or `off` for no live updates"))
 }
 
-/// Who may use the server, from `--token`, `--allow` and `--insecure`, with the operator
-/// told at start what that means.
-fn server_access(args: &ServerArgs) -> anyhow::Result<crate::net::access::AccessPolicy> {
-    use crate::net::access::{AccessPolicy, parse_allow_list};
+/// Who may use the server, from `--token`, `--allow`, `--insecure` and the encryption
+/// options, with the operator told at start what that means.
+fn server_access(
+    args: &ServerArgs,
+    storage: &crate::net::store::Storage,
+) -> anyhow::Result<crate::net::access::AccessPolicy> {
+    use crate::net::access::{AccessPolicy, is_loopback_bind, parse_allow_list};
     let token = args
         .token
         .resolve()
@@ -110,8 +119,14 @@ fn server_access(args: &ServerArgs) -> anyhow::Result<crate::net::access::Access
         None => Vec::new(),
     };
     let mut policy = AccessPolicy::for_bind(&args.bind, token, allow, args.insecure);
-    if let Some(path) = &args.curve_secret_file {
-        policy = policy.with_curve(server_curve(path, args.curve_clients.as_deref())?);
+    // Encrypted by default beyond loopback; --insecure keeps the seed's plain port.
+    let encrypt = args.curve_secret_file.is_some()
+        || args.encrypt
+        || (!args.insecure && !is_loopback_bind(&args.bind));
+    if encrypt {
+        policy = policy
+            .with_curve(server_curve(args, storage)?)
+            .context("cannot check tokens over CURVE")?;
     }
     if policy.loopback_only {
         tracing::warn!(
@@ -122,8 +137,18 @@ fn server_access(args: &ServerArgs) -> anyhow::Result<crate::net::access::Access
              anyone who reaches the port can then read and wipe the list, pass --insecure",
             args.bind
         );
+    } else if policy.token_key.is_some() {
+        tracing::info!(
+            "clients must present the access token; it is checked inside the encrypted \
+             CURVE handshake and never crosses the network"
+        );
     } else if policy.needs_plain() {
         tracing::info!("clients must present the access token (ZeroMQ PLAIN mechanism)");
+    } else if policy.curve.as_ref().is_some_and(|c| c.clients.is_none()) {
+        tracing::info!(
+            "any client that has the server's public key is admitted (a token or \
+             --curve-clients would ask for more)"
+        );
     } else if args.insecure {
         tracing::warn!(
             "--insecure: no token, every address admitted: anyone who reaches {} can read and \
@@ -137,54 +162,70 @@ fn server_access(args: &ServerArgs) -> anyhow::Result<crate::net::access::Access
             args.allow.as_deref().unwrap_or_default()
         );
     }
-    if policy.curve.is_none() {
-        tracing::info!(
-            "encryption (CURVE): {}",
-            if crate::net::curve::available() {
-                "available in this build, off (--curve-secret-file turns it on)"
+    if policy.curve.is_none() && !is_loopback_bind(&args.bind) {
+        tracing::warn!(
+            "--insecure: the {} and the list cross the network unencrypted, as the seed's \
+             Python clients need; without --insecure the server encrypts (CURVE), or use an \
+             SSH tunnel (docs/deploy-ec2.md)",
+            if policy.needs_plain() {
+                "token"
             } else {
-                "not in this build (scripts/curve.sh build makes one that has it)"
+                "requests"
             }
         );
-    }
-    if policy.needs_plain() {
-        tracing::warn!(
-            "the token and the list cross the network unencrypted (this libzmq build has \
-             CURVE: {}); encrypt with --curve-secret-file, or use an SSH tunnel \
-             (docs/deploy-ec2.md)",
-            crate::net::curve::available()
-        );
+    } else if policy.curve.is_none() {
+        tracing::info!("encryption (CURVE): off on this loopback address (--encrypt turns it on)");
     }
     Ok(policy)
 }
 
-/// The server's CURVE keys and the client keys it admits, told to the operator.
+/// The server's CURVE keys (from `--curve-secret-file`, else the data directory's key pair,
+/// made on the first start) and the client keys it admits, told to the operator.
 fn server_curve(
-    secret_file: &std::path::Path,
-    clients: Option<&std::path::Path>,
+    args: &ServerArgs,
+    storage: &crate::net::store::Storage,
 ) -> anyhow::Result<crate::net::curve::ServerKeys> {
     use crate::net::curve::{self, KeyPair, ServerKeys};
-    if !curve::available() {
-        anyhow::bail!(
-            "--curve-secret-file: this zlist cannot encrypt (its libzmq has no CURVE); {}",
-            curve::HOW_TO_GET_CURVE
-        );
-    }
-    let keys = KeyPair::from_secret_file(secret_file).context("invalid --curve-secret-file")?;
-    let clients = clients
+    use crate::net::server_key::{self, Origin};
+    let keys = match (&args.curve_secret_file, storage) {
+        (Some(path), _) => {
+            KeyPair::from_secret_file(path).context("invalid --curve-secret-file")?
+        }
+        (None, storage) => {
+            let (keys, origin) = server_key::for_storage(storage)
+                .context("cannot read or make the server's key pair")?;
+            match origin {
+                Origin::Created(secret) => tracing::info!(
+                    "made the server's key pair on this first start: {} (private, keep it) \
+                     and its public key beside it",
+                    secret.display()
+                ),
+                Origin::Loaded(secret) => {
+                    tracing::info!("the server's key pair: {}", secret.display());
+                }
+                Origin::ThisRun => tracing::warn!(
+                    "--memory: a new key pair for this run only (nothing is written to disk), \
+                     so clients that trusted an earlier run will be told its key changed; for \
+                     a key that lasts, use a data directory (--data) or --curve-secret-file"
+                ),
+            }
+            keys
+        }
+    };
+    let clients = args
+        .curve_clients
+        .as_deref()
         .map(curve::load_authorized)
         .transpose()
         .context("invalid --curve-clients")?;
     tracing::info!(
-        "traffic is encrypted (CURVE); clients connect with --server-key {}",
-        keys.public
+        "traffic is encrypted (CURVE); server key {} (fingerprint {}); clients check it on \
+         first contact, or are given it with --server-key",
+        keys.public,
+        keys.public.fingerprint()
     );
-    match &clients {
-        Some(clients) => tracing::info!("{} client keys admitted", clients.len()),
-        None => tracing::info!(
-            "any client that has the server's public key is admitted (--curve-clients limits \
-             that to listed keys)"
-        ),
+    if let Some(clients) = &clients {
+        tracing::info!("{} client keys admitted", clients.len());
     }
     Ok(ServerKeys { keys, clients })
 }
@@ -242,7 +283,7 @@ pub fn run(args: ServerArgs) -> anyhow::Result<ExitCode> {
             "the list is kept in memory only (--memory): it is lost when the server stops"
         );
     }
-    let access = server_access(&args)?;
+    let access = server_access(&args, &storage)?;
     let config = ServerConfig {
         bind: args.bind,
         max_request_bytes: args.max_request_bytes,
@@ -260,6 +301,12 @@ pub fn run(args: ServerArgs) -> anyhow::Result<ExitCode> {
         "zlist server ready on {}; stop it with Ctrl-C",
         server.endpoint()
     );
+    if let Some(key_endpoint) = server.key_endpoint() {
+        tracing::info!(
+            "the server's public key is served on {key_endpoint} for clients to trust on \
+             first use (open this port too, or give clients the key with --server-key)"
+        );
+    }
     match server.publish_endpoint() {
         Some(publish) => tracing::info!(
             "live updates published on {publish} (open this port too for remote clients; \

@@ -10,7 +10,7 @@ use clap::Args;
 use super::send::{EXIT_ERROR_REPLY, EXIT_UNREACHABLE};
 use super::{ConnectArgs, Outcome, ask_once, failure_text};
 use crate::net::protocol::STATUS;
-use crate::net::status::ServerStatus;
+use crate::net::status::{ServerStatus, server_key};
 
 /// `zlist status`: the server's uptime, clients and counts.
 #[derive(Debug, Clone, Args)]
@@ -54,7 +54,15 @@ pub fn run(args: StatusArgs) -> anyhow::Result<ExitCode> {
     let text = if args.raw {
         format!("{}\n", reply.text)
     } else {
-        status.table()
+        let encryption = match server_key(&reply.text) {
+            Ok(Some(key)) => format!(
+                "CURVE (key fingerprint {})\nkey      {key}\n",
+                key.fingerprint()
+            ),
+            Ok(None) => "off (plain text)\n".to_owned(),
+            Err(error) => format!("unknown ({error})\n"),
+        };
+        format!("{}encrypt  {encryption}", status.table())
     };
     let mut stdout = std::io::stdout().lock();
     stdout

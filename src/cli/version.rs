@@ -13,7 +13,7 @@ pub fn long() -> String {
         if crate::net::curve::available() {
             "yes"
         } else {
-            "no (this build's libzmq has no CURVE)"
+            "no (a broken build: its libzmq was built without libsodium)"
         }
     )
 }

@@ -1,6 +1,7 @@
 //! Who may talk to the server: a ZAP handler (ZeroMQ RFC 27) that checks a shared token
-//! with the PLAIN mechanism, an optional allow list of networks, and "protected mode", which
-//! keeps a server bound to a public address without a token reachable from loopback only.
+//! (with the PLAIN mechanism, or with CURVE as the client key the token stands for), CURVE
+//! client keys, an optional allow list of networks, and "protected mode", which keeps a
+//! server bound to a public address without a token reachable from loopback only.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -8,7 +9,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use subtle::ConstantTimeEq as _;
 
-use crate::net::curve::{CurveKey, ServerKeys};
+use crate::net::curve::{CurveError, CurveKey, KeyPair, ServerKeys};
 
 /// The address ZeroMQ sends authentication requests to, inside the server's context.
 pub const ZAP_ENDPOINT: &str = "inproc://zeromq.zap.01";
@@ -93,15 +94,18 @@ pub fn parse_allow_list(text: &str) -> Result<Vec<IpNet>, AccessError> {
 /// Who may connect.
 #[derive(Debug, Clone, Default)]
 pub struct AccessPolicy {
-    /// Clients must present this token (PLAIN password); `None`: no token needed.
+    /// Clients must present this token (PLAIN password); `None`: no token needed, or (with
+    /// CURVE) the token is checked as [`AccessPolicy::token_key`].
     pub token: Option<Token>,
     /// When not empty, only peers in these networks may connect.
     pub allow: Vec<IpNet>,
     /// Refuse every peer that is not on loopback (protected mode).
     pub loopback_only: bool,
-    /// Encrypt with CURVE, and admit only the client keys listed, if any. Excludes a token
-    /// (a socket has one mechanism: PLAIN or CURVE).
+    /// Encrypt with CURVE, and admit only the client keys listed (and the token's), if any.
     pub curve: Option<ServerKeys>,
+    /// With CURVE and a token: the client public key the token stands for
+    /// ([`KeyPair::for_token`]); a client that presents it knows the token.
+    pub token_key: Option<CurveKey>,
 }
 
 /// What a peer presented in its handshake.
@@ -134,23 +138,30 @@ impl AccessPolicy {
             allow,
             loopback_only,
             curve: None,
+            token_key: None,
         }
     }
 
     /// Adds CURVE encryption. A list of admitted client keys lifts protected mode, as a
-    /// token does; without one, any client that knows the server's public key gets in.
-    pub fn with_curve(mut self, keys: ServerKeys) -> Self {
+    /// token does; without either, any client that knows the server's public key gets in.
+    /// A token is then checked inside CURVE: clients present the key it stands for
+    /// ([`KeyPair::for_token`]) instead of a PLAIN password, so it is never sent at all.
+    pub fn with_curve(mut self, keys: ServerKeys) -> Result<Self, CurveError> {
         if keys.clients.is_some() {
             self.loopback_only = false;
         }
+        if let Some(token) = self.token.take() {
+            self.token_key = Some(KeyPair::for_token(&token, &keys.keys.public)?.public);
+        }
         self.curve = Some(keys);
-        self
+        Ok(self)
     }
 
-    /// Who may connect, in one word for `zlist.status`: `token`, `loopback-only`
-    /// (protected mode) or `open`, with `+allow-list` when an allow list applies too.
+    /// Who may connect, as `zlist.status` says it: one word, `token`, `client-keys`,
+    /// `loopback-only` (protected mode) or `open`, with `+allow-list` when an allow list
+    /// applies too; with CURVE, followed by the word `curve=KEY` (the server's public key).
     pub fn label(&self) -> String {
-        let base = if self.token.is_some() {
+        let base = if self.token.is_some() || self.token_key.is_some() {
             "token"
         } else if self.curve.as_ref().is_some_and(|c| c.clients.is_some()) {
             "client-keys"
@@ -159,21 +170,26 @@ impl AccessPolicy {
         } else {
             "open"
         };
-        if self.allow.is_empty() {
-            base.to_owned()
+        let allow = if self.allow.is_empty() {
+            ""
         } else {
-            format!("{base}+allow-list")
+            "+allow-list"
+        };
+        match &self.curve {
+            Some(keys) => format!("{base}{allow} curve={}", keys.keys.public),
+            None => format!("{base}{allow}"),
         }
     }
 
-    /// Whether the server must run the PLAIN mechanism.
+    /// Whether the server must run the PLAIN mechanism (a token without CURVE).
     pub fn needs_plain(&self) -> bool {
-        self.token.is_some()
+        self.token.is_some() && self.curve.is_none()
     }
 
     /// Whether a ZAP handler must run at all.
     pub fn needs_handler(&self) -> bool {
         self.token.is_some()
+            || self.token_key.is_some()
             || self.loopback_only
             || !self.allow.is_empty()
             || self.curve.as_ref().is_some_and(|c| c.clients.is_some())
@@ -201,17 +217,32 @@ impl AccessPolicy {
                 return Verdict::Deny("wrong or missing token");
             }
         }
-        if let Some(admitted) = self.curve.as_ref().and_then(|c| c.clients.as_ref()) {
-            let known = match credential {
-                Credential::Curve(key) => <[u8; 32]>::try_from(key)
-                    .is_ok_and(|key| admitted.contains(&CurveKey::from_bytes(key))),
-                Credential::Null | Credential::Plain(_) => false,
-            };
-            if !known {
-                return Verdict::Deny("client key not admitted");
+        let listed = self.curve.as_ref().and_then(|c| c.clients.as_ref());
+        if self.token_key.is_none() && listed.is_none() {
+            return Verdict::Allow;
+        }
+        let presented = match credential {
+            Credential::Curve(key) => <[u8; 32]>::try_from(key).ok(),
+            Credential::Null | Credential::Plain(_) => None,
+        };
+        let presented = presented.unwrap_or_default();
+        // The token's key is compared in constant time, every time, as a token is.
+        let by_token = self
+            .token_key
+            .is_some_and(|key| bool::from(key.bytes().ct_eq(&presented)));
+        let by_list = listed.is_some_and(|keys| keys.contains(&CurveKey::from_bytes(presented)));
+        match (
+            by_token || by_list,
+            self.token_key.is_some(),
+            listed.is_some(),
+        ) {
+            (true, _, _) => Verdict::Allow,
+            (false, true, false) => Verdict::Deny("wrong or missing token"),
+            (false, false, _) => Verdict::Deny("client key not admitted"),
+            (false, true, true) => {
+                Verdict::Deny("wrong or missing token, and client key not admitted")
             }
         }
-        Verdict::Allow
     }
 
     /// Answers one ZAP request (RFC 27): `[version, request id, domain, address, identity,
@@ -384,9 +415,10 @@ mod tests {
         };
         let policy = AccessPolicy::for_bind("tcp://0.0.0.0:1", None, vec![], false);
         assert!(policy.loopback_only);
-        let policy = policy.with_curve(keys.clone());
+        let policy = policy.with_curve(keys.clone()).unwrap();
         assert!(!policy.loopback_only && policy.needs_handler() && !policy.needs_plain());
-        assert_eq!(policy.label(), "client-keys");
+        let server_key = keys.keys.public;
+        assert_eq!(policy.label(), format!("client-keys curve={server_key}"));
         let far = ip("203.0.113.9");
         assert_eq!(
             policy.check(far, Credential::Curve(&admitted)),
@@ -410,12 +442,74 @@ mod tests {
                 clients: None,
                 ..keys
             });
+        let open = open.unwrap();
         assert!(open.loopback_only);
-        assert_eq!(open.label(), "loopback-only");
+        assert_eq!(open.label(), format!("loopback-only curve={server_key}"));
         assert_eq!(
             open.check(ip("127.0.0.1"), Credential::Curve(&[8u8; 32])),
             Verdict::Allow
         );
+    }
+
+    #[test]
+    fn a_token_with_curve_admits_the_key_it_stands_for_and_never_asks_for_plain() {
+        let server = crate::net::curve::KeyPair::example();
+        let token = Token::new("s3cret").unwrap();
+        let policy = AccessPolicy::for_bind("tcp://0.0.0.0:1", Some(token.clone()), vec![], false)
+            .with_curve(ServerKeys {
+                keys: server.clone(),
+                clients: None,
+            })
+            .unwrap();
+        assert!(!policy.needs_plain() && policy.needs_handler() && !policy.loopback_only);
+        assert!(
+            policy.token.is_none(),
+            "the token itself is not kept for PLAIN"
+        );
+        assert!(
+            policy.label().starts_with("token curve="),
+            "{}",
+            policy.label()
+        );
+        let far = ip("203.0.113.9");
+        let right = KeyPair::for_token(&token, &server.public).unwrap().public;
+        let wrong = KeyPair::for_token(&Token::new("s3cre").unwrap(), &server.public)
+            .unwrap()
+            .public;
+        assert_eq!(
+            policy.check(far, Credential::Curve(right.bytes())),
+            Verdict::Allow
+        );
+        for refused in [
+            Credential::Curve(wrong.bytes()),
+            Credential::Null,
+            Credential::Plain(b"s3cret"),
+        ] {
+            assert_eq!(
+                policy.check(far, refused),
+                Verdict::Deny("wrong or missing token"),
+                "{refused:?}"
+            );
+        }
+        // With client keys too, either admits.
+        let listed = [7u8; 32];
+        let both = AccessPolicy::for_bind("tcp://0.0.0.0:1", Some(token), vec![], false)
+            .with_curve(ServerKeys {
+                keys: server,
+                clients: Some(std::collections::HashSet::from([CurveKey::from_bytes(
+                    listed,
+                )])),
+            })
+            .unwrap();
+        assert_eq!(both.check(far, Credential::Curve(&listed)), Verdict::Allow);
+        assert_eq!(
+            both.check(far, Credential::Curve(right.bytes())),
+            Verdict::Allow
+        );
+        assert!(matches!(
+            both.check(far, Credential::Curve(wrong.bytes())),
+            Verdict::Deny(_)
+        ));
     }
 
     #[test]

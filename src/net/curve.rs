@@ -1,6 +1,7 @@
 //! CURVE encryption (ZeroMQ's CurveZMQ): whether this build has it, keys in Z85 text, and
 //! key files in ZeroMQ's certificate format (the one CZMQ's `zcert` and pyzmq's
-//! `zmq.auth.create_certificates` write, so keys made by either work here).
+//! `zmq.auth.create_certificates` write, so keys made by either work here), fingerprints
+//! as people compare them, and the client keys a token stands for.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -18,13 +19,11 @@ pub const SERVER_KEY_ENV: &str = "ZLIST_SERVER_KEY";
 /// Environment variable with the path of the client's secret key file.
 pub const KEY_FILE_ENV: &str = "ZLIST_KEY_FILE";
 
-/// What to do to get a zlist that can encrypt.
-pub const HOW_TO_GET_CURVE: &str = "build zlist against a libzmq that has it: \
-     scripts/curve.sh build (see the README, \"Encryption\")";
+/// How a key's fingerprint starts: the hash it is made with, as SSH writes it.
+pub const FINGERPRINT_PREFIX: &str = "SHA256:";
 
-/// Whether the libzmq this binary runs with can encrypt (CURVE). The `zmq` crate's bundled
-/// libzmq is built without libsodium, so this is `false` unless zlist was built against a
-/// system libzmq that has it (`scripts/curve.sh`).
+/// Whether the libzmq this binary runs with can encrypt (CURVE). Every zlist build can: its
+/// libzmq is built with libsodium (`patches/zmq-sys`); this checks that the build did.
 pub fn available() -> bool {
     zmq::has("curve").unwrap_or(false)
 }
@@ -32,8 +31,11 @@ pub fn available() -> bool {
 /// Why a key or key file could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum CurveError {
-    /// This build's libzmq has no CURVE.
-    #[error("this zlist cannot encrypt: its libzmq has no CURVE; {HOW_TO_GET_CURVE}")]
+    /// This build's libzmq has no CURVE (a broken build: every zlist is built with it).
+    #[error(
+        "this zlist cannot encrypt: its libzmq was built without CURVE (a broken build; \
+         zlist builds libzmq with libsodium, see patches/zmq-sys)"
+    )]
     Unavailable,
     /// Text that is not a key.
     #[error(
@@ -66,6 +68,9 @@ pub enum CurveError {
     /// libzmq could not make a key pair.
     #[error("cannot generate a key pair: {0}")]
     Generate(zmq::Error),
+    /// libzmq could not compute a public key from a secret one.
+    #[error("cannot derive a public key: libzmq returned {0}")]
+    Derive(i32),
 }
 
 /// A 32-byte CURVE key (public or secret); shown as Z85 text.
@@ -108,6 +113,20 @@ impl CurveKey {
     /// The raw 32 bytes, as libzmq's socket options take them.
     pub fn bytes(&self) -> &[u8; 32] {
         &self.0
+    }
+
+    /// A short text to compare a key by, as SSH shows host keys: `SHA256:` and the first
+    /// 16 bytes of the key's SHA-256 hash in hex, in groups of four (e.g.
+    /// `SHA256:3f9a-0c17-d2e4-b851-a0b1-c2d3-e4f5-0617`). 128 bits: nobody can make
+    /// another key with the same fingerprint.
+    pub fn fingerprint(&self) -> String {
+        use sha2::Digest as _;
+        let hash = sha2::Sha256::digest(self.0);
+        let groups: Vec<String> = hash[..16]
+            .chunks(2)
+            .map(|pair| format!("{:02x}{:02x}", pair[0], pair[1]))
+            .collect();
+        format!("{FINGERPRINT_PREFIX}{}", groups.join("-"))
     }
 }
 
@@ -155,6 +174,47 @@ impl KeyPair {
             public: CurveKey(pair.public_key),
             secret: CurveKey(pair.secret_key),
         })
+    }
+
+    /// The key pair whose secret key is `secret` (X25519: the public key is computed).
+    #[allow(unsafe_code)] // zmq_curve_public, which the zmq bindings do not wrap.
+    pub fn from_secret(secret: CurveKey) -> Result<Self, CurveError> {
+        if !available() {
+            return Err(CurveError::Unavailable);
+        }
+        let secret_text = std::ffi::CString::new(secret.to_string())
+            .map_err(|_| CurveError::BadKey("(a secret key)".to_owned()))?;
+        let mut public_text = [0u8; KEY_TEXT_LEN + 1];
+        // SAFETY: `public_text` has room for the 40 characters and the terminating NUL
+        // zmq_curve_public(3) writes; `secret_text` is a NUL-terminated 40-character Z85
+        // key that lives across the call. libzmq keeps neither pointer.
+        let rc = unsafe {
+            zmq_sys::zmq_curve_public(public_text.as_mut_ptr().cast(), secret_text.as_ptr())
+        };
+        if rc != 0 {
+            return Err(CurveError::Derive(rc));
+        }
+        let public = std::str::from_utf8(&public_text[..KEY_TEXT_LEN])
+            .map_err(|_| CurveError::Derive(rc))
+            .and_then(CurveKey::parse)?;
+        Ok(Self { public, secret })
+    }
+
+    /// The client key pair that a token stands for on the server whose public key is
+    /// `server`: the secret key is SHA-256 of a fixed label, the server's key and the
+    /// token. A CURVE server with a token admits exactly that client key, so the token
+    /// itself never crosses the network, and is checked in the handshake (ZAP) like any
+    /// client key. See `docs/protocol.md`, "Encryption and authentication".
+    pub fn for_token(
+        token: &crate::net::access::Token,
+        server: &CurveKey,
+    ) -> Result<Self, CurveError> {
+        use sha2::Digest as _;
+        let mut hash = sha2::Sha256::new();
+        hash.update(TOKEN_KEY_LABEL);
+        hash.update(server.bytes());
+        hash.update(token.expose().as_bytes());
+        Self::from_secret(CurveKey(hash.finalize().into()))
     }
 
     /// The client key pair of libzmq's zmq_curve(7) manual, for tests (no CURVE needed).
@@ -225,6 +285,9 @@ impl KeyPair {
         Ok((public_path, secret_path))
     }
 }
+
+/// What a token's client key is derived from, before the server's key and the token.
+const TOKEN_KEY_LABEL: &[u8] = b"zlist token key v1\0";
 
 /// The keys in a certificate file.
 struct Certificate {
@@ -313,6 +376,15 @@ pub struct ClientKeys {
 }
 
 impl ClientKeys {
+    /// The same server, with the client key pair `token` stands for on it instead of
+    /// `own`.
+    pub fn with_token(self, token: &crate::net::access::Token) -> Result<Self, CurveError> {
+        Ok(Self {
+            own: KeyPair::for_token(token, &self.server)?,
+            server: self.server,
+        })
+    }
+
     /// Makes `socket` a CURVE client of the server.
     pub fn apply(&self, socket: &zmq::Socket) -> Result<(), zmq::Error> {
         socket.set_curve_serverkey(self.server.bytes())?;
@@ -469,17 +541,42 @@ mod tests {
     }
 
     #[test]
-    fn generating_keys_needs_curve_and_says_how_to_get_it() {
-        match KeyPair::generate() {
-            Ok(pair) => {
-                assert!(available());
-                assert_ne!(pair.public, pair.secret);
-            }
-            Err(error) => {
-                assert!(!available());
-                assert!(error.to_string().contains("scripts/curve.sh"), "{error}");
-            }
-        }
+    fn every_build_generates_keys() {
+        assert!(available(), "this build's libzmq has no CURVE");
+        let pair = KeyPair::generate().unwrap();
+        assert_ne!(pair.public, pair.secret);
+    }
+
+    #[test]
+    fn the_public_key_is_derived_from_the_secret_one() {
+        let derived = KeyPair::from_secret(CurveKey::parse(SECRET).unwrap()).unwrap();
+        assert_eq!(derived, pair());
+    }
+
+    #[test]
+    fn a_token_stands_for_one_client_key_per_server() {
+        use crate::net::access::Token;
+        let server = pair().public;
+        let other_server = CurveKey::from_bytes([9; 32]);
+        let token = Token::new("segredo").unwrap();
+        let key = KeyPair::for_token(&token, &server).unwrap();
+        assert_eq!(key, KeyPair::for_token(&token, &server).unwrap());
+        assert_ne!(key, KeyPair::for_token(&token, &other_server).unwrap());
+        let other_token = Token::new("segredO").unwrap();
+        assert_ne!(key, KeyPair::for_token(&other_token, &server).unwrap());
+    }
+
+    #[test]
+    fn fingerprints_are_sha256_in_short_groups() {
+        let key = pair().public;
+        let shown = key.fingerprint();
+        // SHA-256 of the 32 key bytes, first 16 bytes in hex.
+        use sha2::Digest as _;
+        let hash = sha2::Sha256::digest(key.bytes());
+        let hex: String = hash[..16].iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(shown.replace('-', ""), format!("SHA256:{hex}"));
+        assert_eq!(shown.len(), "SHA256:".len() + 32 + 7, "{shown}");
+        assert_ne!(shown, CurveKey::from_bytes([0; 32]).fingerprint());
     }
 
     #[test]

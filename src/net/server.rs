@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use crate::net::access::{self, AccessPolicy};
 use crate::net::curve::{self, CurveError};
 use crate::net::endpoint::{self, EndpointError, Role};
+use crate::net::key_service::KeyService;
 use crate::net::list::{Effect, RemoteList};
 use crate::net::live;
 use crate::net::monitor::PeerCounter;
@@ -206,6 +207,8 @@ fn zmq_error(doing: &'static str) -> impl FnOnce(zmq::Error) -> ServerError {
 pub struct Server {
     endpoint: String,
     publish_endpoint: Option<String>,
+    /// Serves a CURVE server's public key for key discovery; stops when the server drops.
+    key_service: Option<KeyService>,
     stop: Option<zmq::Socket>,
     thread: Option<JoinHandle<Result<RemoteList, ServerError>>>,
 }
@@ -301,6 +304,14 @@ impl Server {
                 other => Some(other?),
             },
         };
+        // Key discovery (src/net/key_service.rs): a CURVE server's public key, in plain
+        // text on a port of its own, on its own thread (after the publisher,
+        // whose address the operator may have chosen).
+        let key_service = KeyService::beside(
+            &bind,
+            &endpoint,
+            config.access.curve.as_ref().map(|c| &c.keys.public),
+        );
         let peers = Peers {
             clients: PeerCounter::start(&context, &router, "requests")
                 .map_err(zmq_error("monitoring the server socket"))?,
@@ -357,6 +368,7 @@ impl Server {
         Ok(Self {
             endpoint,
             publish_endpoint,
+            key_service,
             stop: Some(stop_tx),
             thread: Some(thread),
         })
@@ -378,6 +390,12 @@ impl Server {
     /// are.
     pub fn publish_endpoint(&self) -> Option<&str> {
         self.publish_endpoint.as_deref()
+    }
+
+    /// Where a CURVE server serves its public key for key discovery (the real port when 0
+    /// was asked for); `None` when it does not encrypt or the key port could not be bound.
+    pub fn key_endpoint(&self) -> Option<&str> {
+        self.key_service.as_ref().map(KeyService::endpoint)
     }
 
     /// Stops serving and returns the list as it was at the end.

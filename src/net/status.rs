@@ -4,6 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::net::curve::CurveKey;
 use crate::net::protocol::STATUS;
 
 /// What a server says about itself.
@@ -112,6 +113,21 @@ impl ServerStatus {
         rows.iter()
             .map(|(key, value)| format!("{key:<9}{value}\n"))
             .collect()
+    }
+}
+
+/// The server's CURVE public key, from a status reply's `curve=KEY` word (after `access`):
+/// `None` when the server does not encrypt (or is older than this word), an error when the
+/// word holds no key.
+pub fn server_key(reply: &str) -> Result<Option<CurveKey>, StatusError> {
+    match reply
+        .split(' ')
+        .find_map(|word| word.strip_prefix("curve="))
+    {
+        Some(text) => CurveKey::parse(text)
+            .map(Some)
+            .map_err(|_| StatusError::BadField("curve")),
+        None => Ok(None),
     }
 }
 
@@ -235,6 +251,29 @@ mod tests {
         assert_eq!(
             StatusError::NotStatus("Comando inválido.".into()).to_string(),
             "the server does not report its status (it answered \"Comando inválido.\")"
+        );
+    }
+
+    #[test]
+    fn an_encrypting_server_s_key_follows_its_access_word_and_older_readers_skip_it() {
+        let key = crate::net::curve::KeyPair::example().public;
+        let line = format!(
+            "{}",
+            ServerStatus {
+                access: format!("token curve={key}"),
+                ..example()
+            }
+        );
+        assert!(
+            line.ends_with(&format!("access=token curve={key}")),
+            "{line}"
+        );
+        assert_eq!(ServerStatus::parse(&line), Ok(example()));
+        assert_eq!(server_key(&line), Ok(Some(key)));
+        assert_eq!(server_key(&example().to_string()), Ok(None));
+        assert_eq!(
+            server_key(&format!("{} curve=nokey", example())),
+            Err(StatusError::BadField("curve"))
         );
     }
 

@@ -289,11 +289,14 @@ fn a_flood_from_one_client_does_not_starve_another() {
 /// Runs `zlist ARGS` to completion (bounded) with extra environment.
 pub(crate) fn run_zlist(args: &[&str], envs: &[(&str, &str)]) -> std::process::Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_zlist"));
+    // The servers a test trusts never mix with the user's own (`--known-servers` wins).
+    let known = std::env::temp_dir().join(format!("zlist-test-known-{}", std::process::id()));
     command
         .args(args)
         .env_remove("ZLIST_TOKEN")
         .env_remove("ZLIST_TOKEN_FILE")
-        .env_remove("ZLIST_CONNECT");
+        .env_remove("ZLIST_CONNECT")
+        .env("ZLIST_KNOWN_SERVERS", known);
     for (key, value) in envs {
         command.env(key, value);
     }
@@ -326,7 +329,18 @@ pub(crate) struct ServerProcess {
 }
 
 impl ServerProcess {
+    /// `zlist server --memory ARGS`, run after `prefix` (e.g. `ip netns exec NAME`).
     pub(crate) fn start(prefix: &[&str], args: &[&str], envs: &[(&str, &str)]) -> Self {
+        Self::start_with_storage(prefix, &["--memory"], args, envs)
+    }
+
+    /// `zlist server STORAGE ARGS` (`--memory`, or `--data DIR`).
+    pub(crate) fn start_with_storage(
+        prefix: &[&str],
+        storage: &[&str],
+        args: &[&str],
+        envs: &[(&str, &str)],
+    ) -> Self {
         let (program, rest) = match prefix.split_first() {
             Some((program, rest)) => (program.to_string(), rest.to_vec()),
             None => (env!("CARGO_BIN_EXE_zlist").to_owned(), vec![]),
@@ -337,7 +351,8 @@ impl ServerProcess {
             command.arg(env!("CARGO_BIN_EXE_zlist"));
         }
         command
-            .args(["server", "--memory"])
+            .arg("server")
+            .args(storage)
             .args(args)
             .env("RUST_LOG", "trace")
             .env_remove("ZLIST_TOKEN")
@@ -556,8 +571,15 @@ fn protected_mode_refuses_other_hosts_and_a_token_admits_them() {
         return;
     };
     let remote = format!("tcp://{}:41234", hosts.server_address);
+    // The server encrypts (a public bind): clients trust its key, made anew each run.
+    let trust = tempfile::tempdir().unwrap();
+    let first_run = trust.path().join("first").to_string_lossy().into_owned();
+    let second_run = trust.path().join("second").to_string_lossy().into_owned();
     let wipe_remotely = [
         "send",
+        "--trust-new",
+        "--known-servers",
+        first_run.as_str(),
         "--connect",
         remote.as_str(),
         // The refusal comes as soon as the handshake is denied and ends the request. The
@@ -584,6 +606,9 @@ fn protected_mode_refuses_other_hosts_and_a_token_admits_them() {
         &hosts.server,
         &[
             "send",
+            "--trust-new",
+            "--known-servers",
+            &first_run,
             "--connect",
             "tcp://127.0.0.1:41234",
             "append",
@@ -606,10 +631,14 @@ fn protected_mode_refuses_other_hosts_and_a_token_admits_them() {
         &["--bind", "tcp://0.0.0.0:41234"],
         &[("ZLIST_TOKEN", SECRET)],
     );
-    let without = hosts.exec(&hosts.client, &wipe_remotely);
+    let mut without = wipe_remotely;
+    without[3] = &second_run;
+    let without = hosts.exec(&hosts.client, &without);
     assert_eq!(without.status.code(), Some(2), "{without:?}");
     let mut with = vec![
         "send",
+        "--known-servers",
+        &second_run,
         "--connect",
         remote.as_str(),
         "--token",
@@ -623,7 +652,7 @@ fn protected_mode_refuses_other_hosts_and_a_token_admits_them() {
         String::from_utf8_lossy(&admitted.stdout).trim(),
         "Elemento 'x' adicionado."
     );
-    with.truncate(5);
+    with.truncate(7);
     with.push("mostrar");
     let shown = hosts.exec(&hosts.client, &with);
     assert_eq!(String::from_utf8_lossy(&shown.stdout).trim(), "['x']");

@@ -1,7 +1,7 @@
-//! CURVE encryption: encrypted service, admitted and refused client keys, a wrong server
-//! key, live updates, and the binary's key files. These need a zlist linked against a
-//! libzmq with CURVE (`scripts/curve.sh test` runs them so); in the default build they are
-//! skipped, and the test of what the default build says instead runs.
+//! CURVE encryption (in every build): encrypted service, admitted and refused client keys,
+//! a wrong server key and plain clients refused while others are served, live updates, a
+//! token checked inside CURVE, the binary's key files, and a binary that carries its own
+//! libzmq and libsodium.
 
 use std::collections::HashSet;
 use std::io::{Read as _, Write as _};
@@ -12,40 +12,33 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::Receiver;
 use zlist::net::access::{AccessPolicy, Token};
 use zlist::net::client::{
-    self, ClientError, ClientEvent, ClientHandle, ClientOptions, ConnectionState, RequestFailure,
+    self, ClientEvent, ClientHandle, ClientOptions, ConnectionState, LiveState, RequestFailure,
 };
-use zlist::net::curve::{self, ClientKeys, CurveError, KeyPair, ServerKeys};
-use zlist::net::list::RemoteList;
-use zlist::net::server::{Publish, Server, ServerConfig, ServerError};
+use zlist::net::curve::{self, ClientKeys, CurveKey, KeyPair, ServerKeys};
+use zlist::net::server::{Publish, Server, ServerConfig};
 
 use crate::access::{Ending, ServerProcess, outcome, run_zlist};
 use crate::support::start_server_with;
 
-/// Whether this build can encrypt; when it cannot, says the test is skipped. Under
-/// `scripts/curve.sh test` (ZLIST_EXPECT_CURVE=1) a build without CURVE fails instead.
-fn curve_or_skip() -> bool {
-    if curve::available() {
-        return true;
-    }
-    assert!(
-        std::env::var_os("ZLIST_EXPECT_CURVE").is_none(),
-        "ZLIST_EXPECT_CURVE is set but this build's libzmq has no CURVE"
-    );
-    eprintln!("skipped: this build's libzmq has no CURVE (scripts/curve.sh test runs this)");
-    false
+/// A CURVE server with these keys, admitting only `clients` when given, publishing.
+pub(crate) fn curve_server(keys: &KeyPair, clients: Option<HashSet<CurveKey>>) -> Server {
+    curve_server_with_token(keys, clients, None)
 }
 
-/// A CURVE server with these keys, admitting only `clients` when given, publishing.
-pub(crate) fn curve_server(
+/// A CURVE server that also wants `token` (checked inside CURVE), publishing.
+fn curve_server_with_token(
     keys: &KeyPair,
-    clients: Option<HashSet<zlist::net::curve::CurveKey>>,
+    clients: Option<HashSet<CurveKey>>,
+    token: Option<Token>,
 ) -> Server {
     start_server_with(ServerConfig {
         bind: "tcp://127.0.0.1:0".into(),
-        access: AccessPolicy::default().with_curve(ServerKeys {
-            keys: keys.clone(),
-            clients,
-        }),
+        access: AccessPolicy::for_bind("tcp://127.0.0.1:0", token, vec![], false)
+            .with_curve(ServerKeys {
+                keys: keys.clone(),
+                clients,
+            })
+            .unwrap(),
         publish: Publish::NextPort,
         ..ServerConfig::default()
     })
@@ -56,12 +49,22 @@ fn curve_client(
     curve: Option<ClientKeys>,
     live: bool,
 ) -> (ClientHandle, Receiver<ClientEvent>) {
+    token_client(endpoint, curve, None, live)
+}
+
+/// A client with these keys and this token (over CURVE when both are given).
+fn token_client(
+    endpoint: &str,
+    curve: Option<ClientKeys>,
+    token: Option<&str>,
+    live: bool,
+) -> (ClientHandle, Receiver<ClientEvent>) {
     client::spawn(
         ClientOptions {
             endpoint: endpoint.to_owned(),
             timeout: Duration::from_millis(1000),
             tries: 2,
-            token: None,
+            token: token.and_then(Token::new),
             curve,
             live,
         },
@@ -118,66 +121,8 @@ impl Tap {
     }
 }
 
-/// The public key of libzmq's zmq_curve(7) example pair.
-const EXAMPLE_PUBLIC: &str = "Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID";
-
-/// Runs `zlist ARGS`, which must fail with exit code 2 and say `words` on stderr.
-fn fails_saying(args: &[&str], words: &str) {
-    let output = run_zlist(args, &[]);
-    assert_eq!(output.status.code(), Some(2), "{args:?}: {output:?}");
-    assert!(
-        String::from_utf8_lossy(&output.stderr).contains(words),
-        "{args:?}: {output:?}"
-    );
-}
-
-/// A secret key file written by hand, as another zlist or pyzmq would have made it (the
-/// example keys of libzmq's zmq_curve(7) manual): no CURVE needed to make it.
-fn manual_key_file(dir: &std::path::Path) -> std::path::PathBuf {
-    let path = dir.join("manual.key_secret");
-    std::fs::write(
-        &path,
-        "curve\n    public-key = \"Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID\"\n    \
-         secret-key = \"D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs\"\n",
-    )
-    .unwrap();
-    path
-}
-
-/// Why a server with this access policy does not start (it must not).
-fn server_refused(access: AccessPolicy) -> ServerError {
-    Server::start(
-        ServerConfig {
-            bind: "tcp://127.0.0.1:0".into(),
-            access,
-            ..ServerConfig::default()
-        },
-        RemoteList::default(),
-    )
-    .unwrap_err()
-}
-
-/// Why a client of its own public key, with `token` if any, does not start (it must not).
-fn client_refused(keys: KeyPair, token: Option<Token>) -> ClientError {
-    client::spawn(
-        ClientOptions {
-            token,
-            curve: Some(ClientKeys {
-                server: keys.public,
-                own: keys,
-            }),
-            ..ClientOptions::default()
-        },
-        Box::new(|| {}),
-    )
-    .unwrap_err()
-}
-
 #[test]
 fn curve_encrypts_what_crosses_the_wire_where_the_seed_protocol_shows_it() {
-    if !curve_or_skip() {
-        return;
-    }
     const SECRET: &[u8] = b"segredo-da-turma";
     let text = "append segredo-da-turma";
     // In clear: the element is readable on the wire.
@@ -224,9 +169,6 @@ fn curve_encrypts_what_crosses_the_wire_where_the_seed_protocol_shows_it() {
 
 #[test]
 fn curve_admits_listed_client_keys_and_refuses_others_as_an_authentication_failure() {
-    if !curve_or_skip() {
-        return;
-    }
     let keys = KeyPair::generate().unwrap();
     let (alice, mallory) = (KeyPair::generate().unwrap(), KeyPair::generate().unwrap());
     let server = curve_server(&keys, Some(HashSet::from([alice.public])));
@@ -265,9 +207,6 @@ fn curve_admits_listed_client_keys_and_refuses_others_as_an_authentication_failu
 
 #[test]
 fn curve_with_a_wrong_server_key_or_none_fails_clearly_instead_of_hanging() {
-    if !curve_or_skip() {
-        return;
-    }
     let keys = KeyPair::generate().unwrap();
     let server = curve_server(&keys, None);
     let impostor = KeyPair::generate().unwrap().public;
@@ -301,9 +240,6 @@ fn curve_with_a_wrong_server_key_or_none_fails_clearly_instead_of_hanging() {
 
 #[test]
 fn curve_carries_live_updates_to_an_encrypted_subscriber() {
-    if !curve_or_skip() {
-        return;
-    }
     let keys = KeyPair::generate().unwrap();
     let server = curve_server(&keys, None);
     let keys_for = || {
@@ -341,9 +277,6 @@ fn curve_carries_live_updates_to_an_encrypted_subscriber() {
 
 #[test]
 fn curve_key_files_from_zlist_keygen_serve_the_binary_end_to_end() {
-    if !curve_or_skip() {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
     let clients = dir.path().join("clients");
@@ -421,88 +354,156 @@ fn curve_key_files_from_zlist_keygen_serve_the_binary_end_to_end() {
     assert!(log.contains("1 client keys admitted"), "{log}");
 }
 
-#[test]
-fn without_curve_every_way_to_ask_for_encryption_says_how_to_get_it() {
-    if curve::available() {
-        eprintln!("skipped: this build has CURVE (the test of the build without it)");
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let base = dir.path().join("k");
-    fails_saying(
-        &["keygen", &base.to_string_lossy()],
-        "scripts/curve.sh build",
-    );
-    assert!(!dir.path().join("k.key").exists(), "no half-made key");
-
-    let secret = manual_key_file(dir.path());
-    let secret_path = secret.to_string_lossy();
-    fails_saying(
-        &[
-            "server",
-            "--memory",
-            "--bind",
-            "tcp://127.0.0.1:0",
-            "--curve-secret-file",
-            &secret_path,
-        ],
-        "its libzmq has no CURVE",
-    );
-    fails_saying(
-        &[
-            "send",
-            "--connect",
-            "tcp://127.0.0.1:1",
-            "--server-key",
-            EXAMPLE_PUBLIC,
-            "mostrar",
-        ],
-        "scripts/curve.sh build",
-    );
-
-    // The library says so too, before binding anything.
-    let keys = KeyPair::from_secret_file(&secret).unwrap();
-    let refused = server_refused(AccessPolicy::default().with_curve(ServerKeys {
-        keys: keys.clone(),
-        clients: None,
-    }));
-    assert!(
-        matches!(refused, ServerError::Curve(CurveError::Unavailable)),
-        "{refused:?}"
-    );
-    let refused = client_refused(keys, None);
-    assert!(
-        matches!(refused, ClientError::Curve(CurveError::Unavailable)),
-        "{refused:?}"
-    );
+/// Client keys for a server with this public key: a fresh pair of the client's own.
+fn keys_for(server: CurveKey) -> Option<ClientKeys> {
+    Some(ClientKeys {
+        server,
+        own: KeyPair::generate().unwrap(),
+    })
 }
 
 #[test]
-fn curve_and_a_token_together_are_refused_saying_why() {
-    let dir = tempfile::tempdir().unwrap();
-    let keys = KeyPair::from_secret_file(&manual_key_file(dir.path())).unwrap();
-    let mut access = AccessPolicy::for_bind("tcp://127.0.0.1:0", Token::new("t"), vec![], false);
-    access = access.with_curve(ServerKeys {
-        keys: keys.clone(),
-        clients: None,
-    });
-    let refused = server_refused(access);
+fn a_token_over_curve_admits_its_holders_and_never_crosses_the_wire() {
+    const TOKEN: &str = "senha-da-turma-2026";
+    let keys = KeyPair::generate().unwrap();
+    let server = curve_server_with_token(&keys, None, Token::new(TOKEN));
+    let tap = Tap::start(server.endpoint());
+    let (handle, events) = token_client(&tap.endpoint, keys_for(keys.public), Some(TOKEN), false);
+    let (ending, states) = outcome(&handle, &events, "append com-token");
     assert!(
-        matches!(refused, ServerError::TokenWithCurve),
-        "{refused:?}"
+        matches!(&ending, Ending::Reply(r) if r == "Elemento 'com-token' adicionado."),
+        "{ending:?}"
     );
-    assert!(refused.to_string().contains("--curve-clients"), "{refused}");
-    let refused = client_refused(keys, Token::new("t"));
-    assert!(matches!(refused, ClientError::Options(_)), "{refused:?}");
-    fails_saying(
-        &[
-            "send",
-            "--token",
-            "t",
-            "--server-key",
-            EXAMPLE_PUBLIC,
-            "mostrar",
-        ],
-        "cannot be used with",
+    assert!(states.contains(&ConnectionState::Connected), "{states:?}");
+    assert!(
+        !tap.saw(TOKEN.as_bytes()),
+        "the token never shows on the wire"
     );
+    assert!(!tap.saw(b"com-token"), "nor the list");
+
+    for wrong in [Some("senha-errada"), None] {
+        let (handle, events) = token_client(server.endpoint(), keys_for(keys.public), wrong, false);
+        let (ending, states) = outcome(&handle, &events, "limpar");
+        assert!(
+            matches!(&ending, Ending::Failed(RequestFailure::Refused { .. })),
+            "{wrong:?}: {ending:?}"
+        );
+        assert!(states.contains(&ConnectionState::AuthFailed), "{states:?}");
+    }
+    // Live updates go through the same check.
+    let (_watcher, watched) =
+        token_client(server.endpoint(), keys_for(keys.public), Some(TOKEN), true);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match watched
+            .recv_timeout(left)
+            .expect("the token holder goes live")
+        {
+            ClientEvent::Live(LiveState::Live) => break,
+            ClientEvent::Live(LiveState::Unavailable(why)) => panic!("not live: {why}"),
+            _ => {}
+        }
+    }
+    // A token and listed client keys together: either gets in.
+    let alice = KeyPair::generate().unwrap();
+    let both = curve_server_with_token(
+        &keys,
+        Some(HashSet::from([alice.public])),
+        Token::new(TOKEN),
+    );
+    let listed = Some(ClientKeys {
+        server: keys.public,
+        own: alice,
+    });
+    for (curve, token) in [(listed, None), (keys_for(keys.public), Some(TOKEN))] {
+        let (handle, events) = token_client(both.endpoint(), curve, token, false);
+        let (ending, _) = outcome(&handle, &events, "mostrar");
+        assert!(matches!(ending, Ending::Reply(_)), "{token:?}: {ending:?}");
+    }
+    assert_eq!(server.stop().unwrap().items(), ["com-token"]);
+}
+
+#[test]
+fn a_wrong_server_key_and_a_plain_client_are_refused_while_others_are_served() {
+    let keys = KeyPair::generate().unwrap();
+    let server = curve_server(&keys, None);
+    let (good, good_events) = curve_client(server.endpoint(), keys_for(keys.public), false);
+    let (ending, _) = outcome(&good, &good_events, "append 1");
+    assert!(matches!(ending, Ending::Reply(_)), "{ending:?}");
+
+    // The seed's client: a plain REQ socket gets no reply, and changes nothing.
+    let context = zmq::Context::new();
+    let plain = context.socket(zmq::REQ).unwrap();
+    plain.set_linger(0).unwrap();
+    plain.set_rcvtimeo(500).unwrap();
+    plain.connect(server.endpoint()).unwrap();
+    plain.send("limpar", zmq::DONTWAIT).unwrap();
+    let impostor = KeyPair::generate().unwrap().public;
+    let (wrong, wrong_events) = curve_client(server.endpoint(), keys_for(impostor), false);
+    std::thread::scope(|scope| {
+        let refused = scope.spawn(|| outcome(&wrong, &wrong_events, "limpar"));
+        // Meanwhile the good client goes on being served.
+        for n in 2..=4 {
+            let (ending, _) = outcome(&good, &good_events, &format!("append {n}"));
+            assert!(matches!(ending, Ending::Reply(_)), "{n}: {ending:?}");
+        }
+        assert!(
+            plain.recv_bytes(0).is_err(),
+            "the plain client gets nothing"
+        );
+        let (ending, states) = refused.join().unwrap();
+        assert!(matches!(ending, Ending::Failed(_)), "{ending:?}");
+        assert!(!states.contains(&ConnectionState::Connected), "{states:?}");
+    });
+    assert_eq!(server.stop().unwrap().items(), ["1", "2", "3", "4"]);
+}
+
+/// The shared libraries an ELF64 little-endian executable asks the loader for (its
+/// `DT_NEEDED` entries), read from its dynamic section.
+#[cfg(target_os = "linux")]
+fn needed_libraries(elf: &[u8]) -> Vec<String> {
+    let u16_at = |at: usize| u16::from_le_bytes(elf[at..at + 2].try_into().unwrap()) as usize;
+    let u32_at = |at: usize| u32::from_le_bytes(elf[at..at + 4].try_into().unwrap()) as usize;
+    let u64_at = |at: usize| u64::from_le_bytes(elf[at..at + 8].try_into().unwrap()) as usize;
+    assert_eq!(&elf[..4], b"\x7fELF", "an ELF file");
+    assert_eq!((elf[4], elf[5]), (2, 1), "64-bit little-endian");
+    let (sections, size, count) = (u64_at(0x28), u16_at(0x3a), u16_at(0x3c));
+    let section = |i: usize| sections + i * size;
+    let mut needed = Vec::new();
+    for i in 0..count {
+        const SHT_DYNAMIC: usize = 6;
+        if u32_at(section(i) + 4) != SHT_DYNAMIC {
+            continue;
+        }
+        let (offset, length) = (u64_at(section(i) + 0x18), u64_at(section(i) + 0x20));
+        let strings = u64_at(section(u32_at(section(i) + 0x28)) + 0x18);
+        for entry in (offset..offset + length).step_by(16) {
+            const DT_NEEDED: usize = 1;
+            if u64_at(entry) == DT_NEEDED {
+                let name = &elf[strings + u64_at(entry + 8)..];
+                let end = name.iter().position(|&b| b == 0).unwrap();
+                needed.push(String::from_utf8_lossy(&name[..end]).into_owned());
+            }
+        }
+    }
+    needed
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_binary_carries_its_own_libzmq_and_libsodium() {
+    let elf = std::fs::read(env!("CARGO_BIN_EXE_zlist")).unwrap();
+    let needed = needed_libraries(&elf);
+    assert!(
+        needed.iter().any(|lib| lib.starts_with("libc.so")),
+        "the dynamic section was read: {needed:?}"
+    );
+    for lib in &needed {
+        assert!(
+            !lib.contains("zmq") && !lib.contains("sodium"),
+            "zlist links a shared {lib}: {needed:?}"
+        );
+    }
+    assert!(curve::available());
 }

@@ -15,3 +15,4 @@ mod live;
 mod server;
 mod status;
 mod support;
+mod trust;

@@ -233,6 +233,9 @@ pub use crate::ffi::{
     zmq_z85_encode,
     zmq_z85_decode,
     zmq_curve_keypair,
+    // zlist: exported too (upstream 0.12 declares it in ffi.rs but does not re-export it),
+    // for the public key a token-derived secret key stands for.
+    zmq_curve_public,
 };
 
 #[allow(non_camel_case_types)]

@@ -56,7 +56,11 @@ pub struct ClientOptions {
     /// The server's access token, presented with ZeroMQ's PLAIN mechanism; `None` connects
     /// without one (the NULL mechanism, as the seed's client does).
     pub token: Option<Token>,
-    /// Encrypt with CURVE: the server's public key and this client's keys. Excludes a token.
+    /// Encrypt with CURVE: the server's public key and this client's keys. With a token
+    /// too, the client's own keys are the ones the token stands for
+    /// ([`crate::net::curve::KeyPair::for_token`]), so the token is checked inside the
+    /// encrypted handshake. [`crate::net::known_servers::resolve`] finds the server's key
+    /// (trust on first use).
     pub curve: Option<ClientKeys>,
     /// Follow the list live: ask which server this is as soon as the worker starts, and
     /// when it publishes updates, subscribe and report [`ClientEvent::Snapshot`],
@@ -413,16 +417,15 @@ pub fn spawn(
     if options.timeout.is_zero() {
         return Err(ClientError::Options("the timeout must be more than 0"));
     }
-    if options.curve.is_some() {
-        if options.token.is_some() {
-            return Err(ClientError::Options(
-                "a token and CURVE cannot be combined: a CURVE server admits clients by key",
-            ));
-        }
-        if !curve::available() {
-            return Err(CurveError::Unavailable.into());
-        }
+    if options.curve.is_some() && !curve::available() {
+        return Err(CurveError::Unavailable.into());
     }
+    // A token over CURVE travels as the client key it stands for (checked by the server's
+    // ZAP handler), never as a PLAIN password.
+    let (token, curve) = match (options.token, options.curve) {
+        (Some(token), Some(keys)) => (None, Some(keys.with_token(&token)?)),
+        other => other,
+    };
     let (order_tx, order_rx) = crossbeam_channel::unbounded();
     let (event_tx, event_rx) = crossbeam_channel::unbounded();
     let context = zmq::Context::new();
@@ -431,8 +434,8 @@ pub fn spawn(
         endpoint: endpoint.clone(),
         timeout: options.timeout,
         tries: options.tries,
-        token: options.token,
-        curve: options.curve,
+        token,
+        curve,
         live: options.live,
     };
     let worker_context = context.clone();
