@@ -44,33 +44,26 @@ pub struct ServerArgs {
     #[command(flatten)]
     token: crate::cli::TokenArgs,
 
-    /// Encrypt with CURVE, with the server's secret key file (NAME.key_secret from `zlist
-    /// keygen`); clients then need the public key (--server-key). Excludes a token.
-    #[arg(
-        long,
-        value_name = "FILE",
-        env = "ZLIST_CURVE_SECRET_FILE",
-        conflicts_with_all = ["token", "token_file"]
-    )]
+    /// Encrypt with CURVE, with this secret key file (NAME.key_secret from `zlist keygen`)
+    /// instead of the data directory's key pair. A token still works: it is checked inside
+    /// the encrypted connection.
+    #[arg(long, value_name = "FILE", env = "ZLIST_CURVE_SECRET_FILE")]
     curve_secret_file: Option<std::path::PathBuf>,
 
-    /// With CURVE, admit only these client keys: a directory of .key files, or a file with
-    /// one public key per line [default: any client that has the server's public key].
-    #[arg(
-        long,
-        value_name = "DIR|FILE",
-        env = "ZLIST_CURVE_CLIENTS",
-        requires = "curve_secret_file"
-    )]
+    /// Encrypt, and admit only these client keys (and clients with the token, if one is
+    /// set): a directory of .key files, or a file with one public key per line [default:
+    /// any client that has the server's public key].
+    #[arg(long, value_name = "DIR|FILE", env = "ZLIST_CURVE_CLIENTS")]
     curve_clients: Option<std::path::PathBuf>,
 
     /// Admit only clients from these networks, comma-separated (e.g. 10.0.0.0/8,192.0.2.7).
     #[arg(long, value_name = "CIDR,...", env = "ZLIST_ALLOW")]
     allow: Option<String>,
 
-    /// Serve every address with no token, on a non-loopback bind (turns protected mode off:
-    /// anyone who reaches the port can read and wipe the list).
-    #[arg(long)]
+    /// On a non-loopback bind, keep the seed's plain, unencrypted port (for its Python
+    /// clients) and, with no token, serve every address (protected mode off: anyone who
+    /// reaches the port can read and wipe the list).
+    #[arg(long, conflicts_with_all = ["encrypt", "curve_secret_file", "curve_clients"])]
     insecure: bool,
 
     /// Most elements the list may hold.
@@ -121,6 +114,7 @@ fn server_access(
     let mut policy = AccessPolicy::for_bind(&args.bind, token, allow, args.insecure);
     // Encrypted by default beyond loopback; --insecure keeps the seed's plain port.
     let encrypt = args.curve_secret_file.is_some()
+        || args.curve_clients.is_some()
         || args.encrypt
         || (!args.insecure && !is_loopback_bind(&args.bind));
     if encrypt {

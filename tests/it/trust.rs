@@ -243,3 +243,72 @@ fn a_public_bind_encrypts_by_default_and_insecure_keeps_the_seeds_plain_port_wit
     assert!(!log.contains("traffic is encrypted"), "{log}");
     assert!(log.contains("cross the network unencrypted"), "{log}");
 }
+
+#[test]
+fn a_token_and_a_secret_key_file_work_together_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let known = dir.path().join("known_servers");
+    let keys = run_zlist(
+        &["keygen", &dir.path().join("server").to_string_lossy()],
+        &[],
+    );
+    assert_eq!(keys.status.code(), Some(0), "{keys:?}");
+    let secret = dir.path().join("server.key_secret");
+    let port = free_port_for_keys();
+    let endpoint = format!("tcp://127.0.0.1:{port}");
+    let bind = endpoint.clone();
+    let server = ServerProcess::start(
+        &[],
+        &[
+            "--bind",
+            &bind,
+            "--curve-secret-file",
+            &secret.to_string_lossy(),
+        ],
+        &[("ZLIST_TOKEN", "turma-2026")],
+    );
+    let with_token = run_zlist(
+        &[
+            "send",
+            "--known-servers",
+            &known.to_string_lossy(),
+            "--trust-new",
+            "--connect",
+            &endpoint,
+            "--timeout",
+            "5",
+            "--tries",
+            "1",
+            "append",
+            "x",
+        ],
+        &[("ZLIST_TOKEN", "turma-2026")],
+    );
+    assert_eq!(with_token.status.code(), Some(0), "{with_token:?}");
+    let without = send(&known, &endpoint, &[], &["mostrar"]);
+    assert_ne!(without.status.code(), Some(0), "{without:?}");
+    let log = server.stop();
+    assert!(log.contains("traffic is encrypted (CURVE)"), "{log}");
+}
+
+#[test]
+fn insecure_cannot_be_combined_with_an_encryption_option() {
+    for option in [
+        vec!["--encrypt"],
+        vec!["--curve-clients", "clients"],
+        vec!["--curve-secret-file", "server.key_secret"],
+    ] {
+        let mut args = vec![
+            "server",
+            "--memory",
+            "--bind",
+            "tcp://127.0.0.1:0",
+            "--insecure",
+        ];
+        args.extend(option.iter().copied());
+        let output = run_zlist(&args, &[]);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {output:?}");
+        let said = String::from_utf8_lossy(&output.stderr);
+        assert!(said.contains("cannot be used with"), "{said}");
+    }
+}
