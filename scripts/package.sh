@@ -2,7 +2,7 @@
 # Builds what a user installs, for the platform this runs on, into dist/:
 #   Linux    zlist_VERSION-1_ARCH.deb (cargo-deb) and zlist-VERSION-TARGET.tar.gz (the binary,
 #            README.md, LICENSE); no AppImage (see below)
-#   macOS    zlist-VERSION-ARCH.dmg holding zlist.app (cargo-packager)
+#   macOS    zlist-VERSION-ARCH.dmg holding zlist.app (cargo-packager; ARCH arm64 or x86_64)
 #   Windows  zlist-VERSION-ARCH-setup.exe, an NSIS installer with a Start-menu entry
 #            (cargo-packager), and zlist-VERSION-TARGET.zip (zlist.exe, README.md, LICENSE)
 # and beside every archive a .sha256 file in sha256sum's format (`sha256sum -c` checks it).
@@ -146,8 +146,11 @@ case "$os" in
         cargo packager --formats app,dmg --binaries-dir "$bin_dir" --out-dir "$out"
         dmgs=("$out"/*.dmg)
         [ -f "${dmgs[0]}" ] || { say "error: cargo-packager made no .dmg in $out"; exit 1; }
-        cp "${dmgs[0]}" "$dist/zlist-$version-$arch.dmg"
-        checksum "$dist/zlist-$version-$arch.dmg"
+        # Apple's name for the architecture: arm64 (Apple silicon) or x86_64 (Intel).
+        mac_arch="$arch"
+        [ "$arch" = aarch64 ] && mac_arch=arm64
+        cp "${dmgs[0]}" "$dist/zlist-$version-$mac_arch.dmg"
+        checksum "$dist/zlist-$version-$mac_arch.dmg"
         ;;
     windows)
         ensure_tool cargo-packager "$CARGO_PACKAGER_VERSION" packager
