@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds what a user installs, for the platform this runs on, into dist/:
 #   Linux    zlist_VERSION-1_ARCH.deb (cargo-deb) and zlist-VERSION-TARGET.tar.gz (the binary,
-#            README.md, LICENSE); no AppImage (see below)
+#            README.md, LICENSE); no AppImage (the README says why)
 #   macOS    zlist-VERSION-ARCH.dmg holding zlist.app (cargo-packager; ARCH arm64 or x86_64)
 #   Windows  zlist-VERSION-ARCH-setup.exe, an NSIS installer with a Start-menu entry
 #            (cargo-packager), and zlist-VERSION-TARGET.zip (zlist.exe, README.md, LICENSE)
@@ -17,7 +17,7 @@ set -euo pipefail
 CARGO_DEB_VERSION=3.8.0
 CARGO_PACKAGER_VERSION=0.11.8
 
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
 
 profile=release
 while [ $# -gt 0 ]; do
