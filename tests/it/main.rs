@@ -7,6 +7,7 @@ mod cli_server;
 mod client;
 mod curve;
 mod durability;
+mod exhaustion;
 mod gui;
 mod live;
 mod server;
