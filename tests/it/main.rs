@@ -13,3 +13,4 @@ mod live;
 mod server;
 mod status;
 mod support;
+mod torture;
