@@ -6,76 +6,13 @@
 //! memory bound grows with it: the server's resident memory before the attack plus 300 MB
 //! per million elements.
 
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use zlist::net::status::ServerStatus;
 use zlist::net::store::{DiskOptions, Store};
 
+use crate::server_process::ServerProcess;
 use crate::support::{req_socket, request};
-
-/// The `zlist server` process, killed when dropped.
-struct ServerProcess {
-    child: Child,
-    endpoint: String,
-    log: std::sync::mpsc::Receiver<String>,
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl ServerProcess {
-    /// Starts `zlist server` on the list in `dir`, with these more options, and waits
-    /// until it listens.
-    fn start(dir: &std::path::Path, options: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_zlist"))
-            .args(["server", "--bind", "tcp://127.0.0.1:0", "--publish", "off"])
-            .args(options)
-            .arg("--data")
-            .arg(dir)
-            .env("RUST_LOG", "info")
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = BufReader::new(child.stderr.take().unwrap());
-        let (tx, log) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in stderr.lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let endpoint = loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = log
-                .recv_timeout(left)
-                .expect("the server says where it listens");
-            if let Some(rest) = line.split("ready on ").nth(1) {
-                break rest.split(';').next().unwrap().to_owned();
-            }
-        };
-        Self {
-            child,
-            endpoint,
-            log,
-        }
-    }
-
-    /// Its resident memory now, in bytes (Linux's `/proc/PID/status`).
-    fn rss(&self) -> usize {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
-        let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-        let kib: usize = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-        kib * 1024
-    }
-}
 
 /// A DEALER that looks like a REQ client to the server (an empty delimiter before each
 /// request) but takes at most one reply into its queue and never reads.
@@ -116,7 +53,7 @@ fn data_dir(elements: usize) -> tempfile::TempDir {
 fn clients_that_never_read_cannot_grow_the_server_or_starve_an_ordinary_client() {
     let elements = elements();
     let dir = data_dir(elements);
-    let server = ServerProcess::start(dir.path(), &[]);
+    let server = ServerProcess::start(dir.path(), "tcp://127.0.0.1:0", &[]);
     let context = zmq::Context::new();
     let honest = req_socket(&context, &server.endpoint);
     // The first `mostrar` renders the list; the next ones share that rendering.
@@ -206,6 +143,7 @@ fn replies_of_ever_new_versions_stay_within_the_budgets() {
     let (total, per_client) = (25 * elements / 200, 3 * elements / 200);
     let server = ServerProcess::start(
         dir.path(),
+        "tcp://127.0.0.1:0",
         &[
             "--max-queued-bytes",
             &(total * 1000).to_string(),
