@@ -8,6 +8,7 @@ mod client;
 mod curve;
 mod durability;
 mod exhaustion;
+mod fuzz_corpus;
 mod gui;
 mod history;
 mod live;
