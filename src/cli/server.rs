@@ -80,6 +80,24 @@ pub struct ServerArgs {
     #[arg(long, env = "ZLIST_ENCRYPT")]
     encrypt: bool,
 
+    /// Most bytes the list may hold (the UTF-8 bytes of all its elements, as `zlist
+    /// status` counts them); past it `append` and `insert` get an error reply, reads go on
+    /// [default: a quarter of this machine's physical memory, read from /proc/meminfo on
+    /// Linux; 1 GiB where it cannot be read].
+    #[arg(long, value_name = "BYTES")]
+    max_list_bytes: Option<usize>,
+
+    /// Most bytes of replies waiting to be sent to one client (one that does not read
+    /// them); past it, that client's requests wait until it reads. A client with nothing
+    /// waiting is always answered, whatever the reply's size.
+    #[arg(long, default_value_t = crate::net::server::DEFAULT_MAX_QUEUED_PER_CLIENT, value_name = "BYTES")]
+    max_queued_client_bytes: usize,
+
+    /// Most bytes of replies waiting to be sent, every client together; past it, clients
+    /// that already have a reply waiting get no more until it is sent.
+    #[arg(long, default_value_t = crate::net::server::DEFAULT_MAX_QUEUED, value_name = "BYTES")]
+    max_queued_bytes: usize,
+
     /// Where to publish live updates (PUB/SUB): tcp://HOST:PORT, or off [default: the
     /// --bind address one port up, e.g. tcp://0.0.0.0:1235; port 0 with a --bind port 0].
     #[arg(long, value_name = "ENDPOINT|off", env = "ZLIST_PUBLISH", value_parser = parse_publish)]
@@ -286,6 +304,13 @@ pub fn run(args: ServerArgs) -> anyhow::Result<ExitCode> {
         limits: crate::net::service::Limits {
             max_elements: args.max_elements,
             max_element_bytes: args.max_element_bytes,
+            max_list_bytes: args
+                .max_list_bytes
+                .unwrap_or_else(crate::net::service::default_max_list_bytes),
+        },
+        reply_budgets: crate::net::server::Budgets {
+            per_client: args.max_queued_client_bytes,
+            total: args.max_queued_bytes,
         },
         publish: args.publish.unwrap_or(Publish::NextPort),
         ..ServerConfig::default()

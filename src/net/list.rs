@@ -3,6 +3,9 @@
 //! the two.
 
 use std::cmp::Ordering;
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
 
 use crate::net::protocol::{Command, FOUND, NOT_FOUND, replies};
 use crate::net::repr;
@@ -44,14 +47,14 @@ pub enum Plan {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     /// The reply, exactly as it goes on the wire.
-    pub text: String,
+    pub text: ReplyText,
     /// Whether it is an error reply (see `protocol::is_error_reply`).
     pub is_error: bool,
 }
 
 impl Outcome {
     /// A successful answer.
-    pub fn ok(text: impl Into<String>) -> Self {
+    pub fn ok(text: impl Into<ReplyText>) -> Self {
         Self {
             text: text.into(),
             is_error: false,
@@ -59,7 +62,7 @@ impl Outcome {
     }
 
     /// An error reply.
-    pub fn error(text: impl Into<String>) -> Self {
+    pub fn error(text: impl Into<ReplyText>) -> Self {
         Self {
             text: text.into(),
             is_error: true,
@@ -67,16 +70,133 @@ impl Outcome {
     }
 }
 
-/// The list of strings the server keeps.
+/// A reply's text: its own, or the tail of a rendering shared with other replies (the
+/// server renders a list version's `zlist.snapshot` reply once, and every `mostrar` of that
+/// version is its tail), so that cloning it, or sending it, never copies the text.
+#[derive(Clone)]
+pub struct ReplyText(Text);
+
+#[derive(Clone)]
+enum Text {
+    /// A text of its own.
+    Owned(String),
+    /// `whole[start..]`, where `start` is a character boundary of `whole` (checked by
+    /// [`ReplyText::shared`], the only way to make one).
+    Shared { whole: Arc<String>, start: usize },
+}
+
+impl ReplyText {
+    /// The tail of `whole` from byte `start`; `None` when `start` is not a character
+    /// boundary of `whole` (or past its end).
+    pub fn shared(whole: Arc<String>, start: usize) -> Option<Self> {
+        whole
+            .is_char_boundary(start)
+            .then_some(Self(Text::Shared { whole, start }))
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            Text::Owned(text) => text,
+            Text::Shared { whole, start } => &whole[*start..],
+        }
+    }
+
+    /// The shared rendering this text is the tail of, and where it starts in it; `None`
+    /// for a text of its own.
+    pub fn shared_parts(&self) -> Option<(&Arc<String>, usize)> {
+        match &self.0 {
+            Text::Owned(_) => None,
+            Text::Shared { whole, start } => Some((whole, *start)),
+        }
+    }
+
+    /// The text's bytes, as an owned buffer (a copy when the text is shared).
+    pub fn into_bytes(self) -> Vec<u8> {
+        match self.0 {
+            Text::Owned(text) => text.into_bytes(),
+            Text::Shared { whole, start } => whole.as_bytes()[start..].to_vec(),
+        }
+    }
+}
+
+impl Deref for ReplyText {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for ReplyText {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Debug for ReplyText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for ReplyText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq for ReplyText {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for ReplyText {}
+
+impl PartialEq<str> for ReplyText {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for ReplyText {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for ReplyText {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl From<String> for ReplyText {
+    fn from(text: String) -> Self {
+        Self(Text::Owned(text))
+    }
+}
+
+impl From<&str> for ReplyText {
+    fn from(text: &str) -> Self {
+        Self(Text::Owned(text.to_owned()))
+    }
+}
+
+/// The list of strings the server keeps, with the UTF-8 bytes of its elements counted as
+/// it changes (so that a cap on them costs nothing per request).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RemoteList {
     items: Vec<String>,
+    bytes: usize,
 }
 
 impl RemoteList {
     /// A list with these elements.
     pub fn from_items(items: Vec<String>) -> Self {
-        Self { items }
+        let bytes = items.iter().map(String::len).sum();
+        Self { items, bytes }
     }
 
     /// The elements, in order.
@@ -87,6 +207,11 @@ impl RemoteList {
     /// The elements, taken out of the list.
     pub fn into_items(self) -> Vec<String> {
         self.items
+    }
+
+    /// The list's size: the UTF-8 bytes of all its elements.
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 
     /// Number of elements.
@@ -153,10 +278,17 @@ impl RemoteList {
     pub fn apply(&mut self, effect: Effect) -> Result<(), EffectError> {
         let len = self.items.len();
         match effect {
-            Effect::Append(x) => self.items.push(x),
-            Effect::Insert(index, x) if index <= len => self.items.insert(index, x),
+            Effect::Append(x) => {
+                self.bytes += x.len();
+                self.items.push(x);
+            }
+            Effect::Insert(index, x) if index <= len => {
+                self.bytes += x.len();
+                self.items.insert(index, x);
+            }
             Effect::RemoveAt(index) if index < len => {
-                self.items.remove(index);
+                let removed = self.items.remove(index);
+                self.bytes -= removed.len();
             }
             Effect::Insert(index, _) | Effect::RemoveAt(index) => {
                 return Err(EffectError::IndexOutOfRange { index, len });
@@ -164,7 +296,10 @@ impl RemoteList {
             // UTF-8 byte order is code point order, which is Python's `str` order.
             Effect::SortAscending => sort(&mut self.items, Ordering::Less),
             Effect::SortDescending => sort(&mut self.items, Ordering::Greater),
-            Effect::Clear => self.items.clear(),
+            Effect::Clear => {
+                self.items.clear();
+                self.bytes = 0;
+            }
         }
         Ok(())
     }
@@ -222,7 +357,11 @@ mod tests {
     use crate::net::protocol::parse_command;
 
     fn run(list: &mut RemoteList, text: &str) -> String {
-        list.execute(&parse_command(text).unwrap()).0.text
+        list.execute(&parse_command(text).unwrap())
+            .0
+            .text
+            .as_str()
+            .to_owned()
     }
 
     #[test]
@@ -337,6 +476,40 @@ mod tests {
         assert!(list.apply(Effect::Insert(2, "x".into())).is_err());
         assert!(list.apply(Effect::RemoveAt(1)).is_err());
         assert_eq!(list.items(), ["a"]);
+    }
+
+    #[test]
+    fn the_byte_count_follows_every_change() {
+        let mut list = RemoteList::from_items(vec!["ab".into(), "é".into()]);
+        assert_eq!(list.bytes(), 4);
+        let effects = [
+            Effect::Append("xyz".into()),
+            Effect::Insert(1, "😀".into()),
+            Effect::RemoveAt(0),
+            Effect::SortDescending,
+            Effect::Insert(9, "refused".into()),
+            Effect::RemoveAt(9),
+        ];
+        for effect in effects {
+            let _ = list.apply(effect);
+            let counted: usize = list.items().iter().map(String::len).sum();
+            assert_eq!(list.bytes(), counted, "{:?}", list.items());
+        }
+        list.apply(Effect::Clear).unwrap();
+        assert_eq!(list.bytes(), 0);
+    }
+
+    #[test]
+    fn a_shared_reply_text_is_the_tail_of_its_rendering_and_compares_as_text() {
+        let whole = Arc::new("prefix ['a']".to_owned());
+        let text = ReplyText::shared(whole.clone(), 7).unwrap();
+        assert_eq!(text, "['a']");
+        assert_eq!(text, ReplyText::from("['a']"));
+        assert_eq!(text.clone().into_bytes(), b"['a']");
+        assert_eq!(format!("{text} {text:?}"), "['a'] \"['a']\"");
+        let accented = Arc::new("é".to_owned());
+        assert!(ReplyText::shared(accented.clone(), 1).is_none());
+        assert!(ReplyText::shared(accented, 3).is_none());
     }
 
     #[test]

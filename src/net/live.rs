@@ -137,6 +137,16 @@ pub struct Snapshot {
 
 /// The reply to `zlist.snapshot`: `zlist.snapshot EPOCH VERSION ['a', 'b']`.
 pub fn snapshot_reply(epoch: Epoch, version: u64, items: &[String]) -> String {
+    snapshot_reply_and_list_start(epoch, version, items).0
+}
+
+/// The reply to `zlist.snapshot`, and where its `LIST` starts: the tail from there is the
+/// reply to `mostrar`, so the server renders both with one pass over the list.
+pub fn snapshot_reply_and_list_start(
+    epoch: Epoch,
+    version: u64,
+    items: &[String],
+) -> (String, usize) {
     let mut out = String::with_capacity(64 + items.iter().map(|i| i.len() + 4).sum::<usize>());
     out.push_str(SNAPSHOT);
     out.push(' ');
@@ -144,8 +154,9 @@ pub fn snapshot_reply(epoch: Epoch, version: u64, items: &[String]) -> String {
     out.push(' ');
     out.push_str(&version.to_string());
     out.push(' ');
+    let list_start = out.len();
     repr::write_list_repr(items, &mut out);
-    out
+    (out, list_start)
 }
 
 /// Reads a reply to `zlist.snapshot`.

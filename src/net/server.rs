@@ -3,6 +3,8 @@
 //! port cannot stall it (a plain REP socket can be wedged that way; see
 //! `docs/protocol.md`). Runs on its own thread until stopped.
 
+mod outbox;
+
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -16,6 +18,9 @@ use crate::net::monitor::PeerCounter;
 use crate::net::protocol;
 use crate::net::service::{DEFAULT_MAX_REQUEST_BYTES, Limits, ListService};
 use crate::net::store::{Storage, Store, StoreError};
+
+use outbox::{Admission, Outbox};
+pub use outbox::{Budgets, DEFAULT_MAX_QUEUED, DEFAULT_MAX_QUEUED_PER_CLIENT};
 
 /// The seed's address: every interface, port 1234.
 pub const DEFAULT_BIND: &str = "tcp://0.0.0.0:1234";
@@ -97,6 +102,8 @@ pub struct ServerConfig {
     pub access: AccessPolicy,
     /// Caps on the list's size and on each element.
     pub limits: Limits,
+    /// Budgets for replies waiting to be sent (to clients that do not read them).
+    pub reply_budgets: Budgets,
     /// Live updates: off by default for the library (`zlist server` and the desktop app's
     /// embedded server turn them on, one port up).
     pub publish: Publish,
@@ -126,6 +133,7 @@ impl Default for ServerConfig {
             storage: Storage::Memory,
             access: AccessPolicy::default(),
             limits: Limits::default(),
+            reply_budgets: Budgets::default(),
             publish: Publish::Off,
             #[cfg(feature = "test-hooks")]
             skip_every_nth_update: None,
@@ -355,13 +363,15 @@ impl Server {
         let thread = std::thread::Builder::new()
             .name("zlist-server".to_owned())
             .spawn(move || {
+                let mut router = router;
                 serve(
-                    &router,
+                    &mut router,
                     &stop_rx,
                     zap.map(|zap| (zap, config.access)),
                     publisher,
                     peers,
                     service,
+                    Outbox::new(config.reply_budgets),
                 )
             })
             .map_err(|_| ServerError::Panicked)?;
@@ -705,23 +715,31 @@ impl Peers {
         self.next_drain = Instant::now() + PEER_DRAIN_INTERVAL;
     }
 
-    /// Reports the counts when the periodic drain is due.
-    fn tick(&mut self, now: Instant, service: &mut ListService) {
-        if now >= self.next_drain {
+    /// Reports the counts when the periodic drain is due; says whether it was.
+    fn tick(&mut self, now: Instant, service: &mut ListService) -> bool {
+        let due = now >= self.next_drain;
+        if due {
             self.report(service);
         }
+        due
     }
 }
+
+/// How soon the server looks again at the requests it holds back, while it holds some:
+/// a client's replies leave while libzmq's I/O thread writes them, which nothing signals
+/// to this thread.
+const HELD_RETRY_INTERVAL: Duration = Duration::from_millis(2);
 
 /// The server loop: answers requests (and authentication requests), publishes every
 /// applied change and a heartbeat a second, until the stop socket speaks.
 fn serve(
-    router: &zmq::Socket,
+    router: &mut zmq::Socket,
     stop: &zmq::Socket,
     zap: Option<(zmq::Socket, AccessPolicy)>,
     mut publisher: Option<Publisher>,
     mut peers: Peers,
     mut service: ListService,
+    mut outbox: Outbox,
 ) -> Result<RemoteList, ServerError> {
     loop {
         let mut items = vec![
@@ -733,8 +751,8 @@ fn serve(
             items.len() - 1
         });
         // Wake up for the store's periodic work (the `everysec` flush), the next
-        // heartbeat and the peer count, rounded up to whole milliseconds so the loop never
-        // spins.
+        // heartbeat, the peer count and held requests, rounded up to whole milliseconds so
+        // the loop never spins.
         let now = Instant::now();
         let wait = [
             service.next_tick(),
@@ -742,6 +760,7 @@ fn serve(
                 .as_ref()
                 .map(|p| p.next_wake().saturating_duration_since(now)),
             Some(peers.next_drain.saturating_duration_since(now)),
+            outbox.has_held().then_some(HELD_RETRY_INTERVAL),
         ]
         .into_iter()
         .flatten()
@@ -754,7 +773,10 @@ fn serve(
         let (stop_ready, zap_ready) = (readable(Some(1)), readable(zap_item));
         drop(items);
         service.tick();
-        peers.tick(Instant::now(), &mut service);
+        if peers.tick(Instant::now(), &mut service) {
+            outbox.sweep();
+            service.set_reply_queue(outbox.status());
+        }
         if stop_ready {
             break;
         }
@@ -766,20 +788,26 @@ fn serve(
         if let Some(publisher) = &mut publisher {
             publisher.tick(Instant::now(), service.version());
         }
-        // Answer what is queued now, a bounded batch, then look at the stop socket again.
+        let mut server = Serving {
+            router: &mut *router,
+            service: &mut service,
+            publisher: publisher.as_mut(),
+            peers: &mut peers,
+            outbox: &mut outbox,
+        };
+        // First the held requests whose clients have read since, in their order.
+        for id in server.outbox.holding() {
+            while let Some(request) = server.outbox.release(&id) {
+                server.answer(request);
+            }
+        }
+        // Then what is queued now, a bounded batch, then look at the stop socket again.
         for _ in 0..256 {
-            match router.recv_multipart(zmq::DONTWAIT) {
-                Ok(frames) => {
-                    if let (Some(publisher), Some(body)) = (&mut publisher, frames.last()) {
-                        publisher.before_request(body);
-                    }
-                    // The asker's own connection is counted too: its handshake event is
-                    // queued before its request.
-                    if frames.last().is_some_and(|body| protocol::is_status(body)) {
-                        peers.report(&mut service);
-                    }
-                    answer(router, &mut service, publisher.as_mut(), frames);
-                }
+            match recv_request(server.router) {
+                Ok(request) => match server.outbox.admit(request) {
+                    Admission::Now(request) => server.answer(request),
+                    Admission::Held | Admission::Dropped => {}
+                },
                 Err(zmq::Error::EAGAIN) => break,
                 Err(zmq::Error::EINTR) => continue,
                 Err(source) => {
@@ -794,6 +822,23 @@ fn serve(
     let list = service.close()?;
     tracing::info!("server stopped");
     Ok(list)
+}
+
+/// Receives one whole message, if one is queued, as its frames.
+fn recv_request(router: &zmq::Socket) -> Result<outbox::Request, zmq::Error> {
+    let mut frames = Vec::with_capacity(3);
+    let mut flags = zmq::DONTWAIT;
+    loop {
+        let mut frame = zmq::Message::new();
+        router.recv(&mut frame, flags)?;
+        let more = frame.get_more();
+        frames.push(frame);
+        if !more {
+            return Ok(frames);
+        }
+        // The rest of a message arrives with its first frame.
+        flags = 0;
+    }
 }
 
 /// Answers one authentication request from libzmq.
@@ -812,45 +857,67 @@ fn answer_zap(zap: &zmq::Socket, policy: &AccessPolicy) -> Result<(), ServerErro
         .map_err(zmq_error("answering an authentication request"))
 }
 
-/// Handles one message from the ROUTER socket: `[peer id, envelope..., "", body...]`.
-/// A change it applied is published just before the reply goes out: libzmq's I/O thread
-/// then usually wakes once for both (each wake-up of another thread costs more than the
-/// publishing itself, in a VM especially).
-fn answer(
-    router: &zmq::Socket,
-    service: &mut ListService,
-    publisher: Option<&mut Publisher>,
-    mut frames: Vec<Vec<u8>>,
-) {
-    // REP's rule: everything up to and including the first empty frame is the envelope.
-    let Some(delimiter) = frames.iter().position(Vec::is_empty) else {
-        tracing::debug!(
-            frames = frames.len(),
-            "dropped a message with no REQ envelope"
-        );
-        return;
-    };
-    let body = frames.split_off(delimiter + 1);
-    let handled = if body.is_empty() {
-        // A REQ peer always sends a body; this is some other kind of peer.
-        tracing::debug!("dropped a message with an envelope but no body");
-        return;
-    } else {
+/// What answering a request needs, borrowed from the server loop.
+struct Serving<'a> {
+    router: &'a mut zmq::Socket,
+    service: &'a mut ListService,
+    publisher: Option<&'a mut Publisher>,
+    peers: &'a mut Peers,
+    outbox: &'a mut Outbox,
+}
+
+impl Serving<'_> {
+    /// Handles one message from the ROUTER socket: `[peer id, envelope..., "", body...]`.
+    /// A change it applied is published just before the reply goes out: libzmq's I/O
+    /// thread then usually wakes once for both (each wake-up of another thread costs more
+    /// than the publishing itself, in a VM especially).
+    fn answer(&mut self, mut frames: outbox::Request) {
+        // REP's rule: everything up to and including the first empty frame is the envelope.
+        let Some(delimiter) = frames.iter().position(|frame| frame.is_empty()) else {
+            tracing::debug!(
+                frames = frames.len(),
+                "dropped a message with no REQ envelope"
+            );
+            return;
+        };
+        let body = frames.split_off(delimiter + 1);
+        let Some(request) = body.last() else {
+            // A REQ peer always sends a body; this is some other kind of peer.
+            tracing::debug!("dropped a message with an envelope but no body");
+            return;
+        };
+        if let Some(publisher) = &mut self.publisher {
+            publisher.before_request(request);
+        }
+        if protocol::is_status(request) {
+            // The asker's own connection is counted too: its handshake event is queued
+            // before its request.
+            self.peers.report(self.service);
+            self.service.set_reply_queue(self.outbox.status());
+        }
         if let [request] = body.as_slice() {
             trail(request, LOG_REQUEST, request);
         }
-        service.handle_frames(&body)
-    };
-    if let (Some(publisher), Some(effect)) = (publisher, &handled.effect) {
-        publisher.publish(service.version(), effect);
-    }
-    if let Some(request) = body.last() {
-        trail(request, LOG_REPLY, handled.outcome.text.as_bytes());
-    }
-    frames.push(handled.outcome.text.into_bytes());
-    if let Err(error) = router.send_multipart(frames, 0) {
-        // The peer is gone or not reading; its reply is dropped, as REP would drop it.
-        tracing::debug!("reply not delivered: {error}");
+        let body: Vec<&[u8]> = body.iter().map(|frame| &frame[..]).collect();
+        let handled = self.service.handle_frames(&body);
+        if let (Some(publisher), Some(effect)) = (&mut self.publisher, &handled.effect) {
+            publisher.publish(self.service.version(), effect);
+        }
+        if let Some(request) = body.last() {
+            trail(request, LOG_REPLY, handled.outcome.text.as_bytes());
+        }
+        let id = frames[0].to_vec();
+        let sent = frames
+            .into_iter()
+            .try_for_each(|frame| self.router.send(frame, zmq::SNDMORE))
+            .and_then(|()| {
+                self.outbox
+                    .send_reply(self.router, &id, handled.outcome.text)
+            });
+        if let Err(error) = sent {
+            // The peer is gone or not reading; its reply is dropped, as REP would drop it.
+            tracing::debug!("reply not delivered: {error}");
+        }
     }
 }
 

@@ -3,12 +3,13 @@
 //! journaled before it is applied and acknowledged.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::net::list::{Effect, Outcome, Plan, RemoteList};
+use crate::net::list::{Effect, Outcome, Plan, RemoteList, ReplyText};
 use crate::net::live::{self, Epoch};
 use crate::net::protocol::{self, Command, Request, RequestError, RequestTag};
-use crate::net::status::ServerStatus;
+use crate::net::status::{ReplyQueue, ServerStatus};
 use crate::net::store::{Recovered, Store, StoreError, TagEntry};
 
 /// Default largest request accepted, in bytes.
@@ -26,6 +27,35 @@ pub const DEFAULT_MAX_ELEMENTS: usize = 10_000_000;
 /// Default cap on one element's size, in bytes.
 pub const DEFAULT_MAX_ELEMENT_BYTES: usize = 64 * 1024;
 
+/// The fixed default of `--max-list-bytes` where the machine's memory cannot be read (off
+/// Linux): 1 GiB.
+pub const FALLBACK_MAX_LIST_BYTES: usize = 1 << 30;
+
+/// The default cap on the list's bytes: a quarter of the machine's physical memory (as
+/// Redis's `maxmemory` is usually set), read from `/proc/meminfo` on Linux;
+/// [`FALLBACK_MAX_LIST_BYTES`] elsewhere or when it cannot be read. A quarter, because the
+/// server holds more than the elements: their `String`s, the rendered `mostrar` text of the
+/// current version (about as large again) and replies on their way out.
+pub fn default_max_list_bytes() -> usize {
+    static DEFAULT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *DEFAULT.get_or_init(|| {
+        std::fs::read_to_string("/proc/meminfo")
+            .ok()
+            .and_then(|text| mem_total_bytes(&text))
+            .map_or(FALLBACK_MAX_LIST_BYTES, |total| total / 4)
+    })
+}
+
+/// The `MemTotal` line of `/proc/meminfo` (`MemTotal:  16314640 kB`), in bytes.
+fn mem_total_bytes(meminfo: &str) -> Option<usize> {
+    let line = meminfo.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let mut words = line["MemTotal:".len()..].split_whitespace();
+    let kib: usize = words.next()?.parse().ok()?;
+    (words.next() == Some("kB"))
+        .then_some(kib)?
+        .checked_mul(1024)
+}
+
 /// Caps that keep one client from exhausting the server's memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -33,6 +63,9 @@ pub struct Limits {
     pub max_elements: usize,
     /// Largest element accepted, in bytes of UTF-8.
     pub max_element_bytes: usize,
+    /// Most bytes (UTF-8, all elements together) the list may hold; an `append` or
+    /// `insert` that would pass it is refused.
+    pub max_list_bytes: usize,
 }
 
 impl Default for Limits {
@@ -40,13 +73,14 @@ impl Default for Limits {
         Self {
             max_elements: DEFAULT_MAX_ELEMENTS,
             max_element_bytes: DEFAULT_MAX_ELEMENT_BYTES,
+            max_list_bytes: default_max_list_bytes(),
         }
     }
 }
 
 impl Limits {
-    /// The error reply for a command that would break a limit on a list of `len` elements.
-    fn refusal(&self, command: &Command, len: usize) -> Option<Outcome> {
+    /// The error reply for a command that would break a limit on `list`.
+    fn refusal(&self, command: &Command, list: &RemoteList) -> Option<Outcome> {
         let element = match command {
             Command::Append(element) | Command::Insert { element, .. } => element,
             _ => return None,
@@ -58,13 +92,33 @@ impl Limits {
                 self.max_element_bytes
             )));
         }
-        (len >= self.max_elements).then(|| {
-            Outcome::error(format!(
+        let len = list.len();
+        if len >= self.max_elements {
+            return Some(Outcome::error(format!(
                 "Erro: a lista já tem {len} elementos, o máximo deste servidor; \
                  remova algum antes de acrescentar."
+            )));
+        }
+        let bytes = list.bytes();
+        (bytes.saturating_add(element.len()) > self.max_list_bytes).then(|| {
+            Outcome::error(format!(
+                "Erro: a lista já tem {bytes} bytes e o elemento tem {}; o máximo deste \
+                 servidor é {} bytes; remova algum antes de acrescentar.",
+                element.len(),
+                self.max_list_bytes
             ))
         })
     }
+}
+
+/// The rendering of one list version: its `zlist.snapshot` reply, whose tail from
+/// `list_start` is its `mostrar` reply. Built at the first read of a version and shared by
+/// every reply until the list changes.
+#[derive(Debug)]
+struct Rendering {
+    version: u64,
+    whole: Arc<String>,
+    list_start: usize,
 }
 
 /// What a handled request gave.
@@ -116,6 +170,10 @@ pub struct ListService {
     subscribers: Option<usize>,
     /// Who may connect, in words (`zlist.status`).
     access: String,
+    /// The replies waiting to be sent, as the server last counted them (`zlist.status`).
+    reply_queue: Option<ReplyQueue>,
+    /// The current version's rendering, once a read asked for it.
+    rendering: Option<Rendering>,
 }
 
 impl ListService {
@@ -137,6 +195,8 @@ impl ListService {
             clients: 0,
             subscribers: None,
             access: "open".to_owned(),
+            reply_queue: None,
+            rendering: None,
         }
     }
 
@@ -225,6 +285,49 @@ impl ListService {
         self.subscribers = subscribers;
     }
 
+    /// Records the replies waiting to be sent and their budgets (reported by
+    /// `zlist.status`).
+    pub fn set_reply_queue(&mut self, queue: ReplyQueue) {
+        self.reply_queue = Some(queue);
+    }
+
+    /// The current version's rendering: its `zlist.snapshot` reply, whose tail is its
+    /// `mostrar` reply; rendered at the first read of the version, then shared.
+    fn rendering(&mut self) -> &Rendering {
+        if self
+            .rendering
+            .as_ref()
+            .is_some_and(|r| r.version != self.version)
+        {
+            self.rendering = None;
+        }
+        let (epoch, version, items) = (self.epoch, self.version, self.list.items());
+        self.rendering.get_or_insert_with(|| {
+            let (whole, list_start) = live::snapshot_reply_and_list_start(epoch, version, items);
+            Rendering {
+                version,
+                whole: Arc::new(whole),
+                list_start,
+            }
+        })
+    }
+
+    /// The reply to `mostrar`, shared with every other read of this version.
+    fn show_reply(&mut self) -> ReplyText {
+        let rendering = self.rendering();
+        let (whole, start) = (&rendering.whole, rendering.list_start);
+        // `list_start` is where the list's text was appended, a character boundary: the
+        // copy is never made.
+        ReplyText::shared(whole.clone(), start).unwrap_or_else(|| whole[start..].into())
+    }
+
+    /// The reply to `zlist.snapshot`, shared with every other read of this version.
+    fn snapshot_reply(&mut self) -> ReplyText {
+        let whole = self.rendering().whole.clone();
+        // Position 0 is always a character boundary.
+        ReplyText::shared(whole.clone(), 0).unwrap_or_else(|| whole.as_str().into())
+    }
+
     /// Says who may connect, for `zlist.status` (e.g. `token`).
     pub fn set_access(&mut self, access: &str) {
         access.clone_into(&mut self.access);
@@ -238,7 +341,9 @@ impl ListService {
             clients: self.clients,
             subscribers: self.subscribers,
             elements: self.list.len(),
-            bytes: self.list.items().iter().map(String::len).sum(),
+            bytes: self.list.bytes(),
+            max_bytes: Some(self.limits.max_list_bytes),
+            replies: self.reply_queue,
             changes: self.version,
             requests: self.requests,
             errors: self.errors,
@@ -297,11 +402,7 @@ impl ListService {
                     .collect();
                 Handled::answer(Outcome::ok(protocol::hello_reply(&features)))
             }
-            Ok(Request::Snapshot) => Handled::answer(Outcome::ok(live::snapshot_reply(
-                self.epoch,
-                self.version,
-                self.list.items(),
-            ))),
+            Ok(Request::Snapshot) => Handled::answer(Outcome::ok(self.snapshot_reply())),
             Ok(Request::Status) => Handled::answer(Outcome::ok(self.status().to_string())),
             Ok(Request::Tagged { tag, command }) => self.execute_tagged(tag, &command),
             Err(error) => Handled::refused(&error),
@@ -312,8 +413,11 @@ impl ListService {
     /// remembers the reply for the request's tag, if any. A change that could not be
     /// journaled is refused and its tag not remembered, so that a retry can still apply it.
     fn execute(&mut self, command: &Command, tag: Option<(RequestTag, Instant)>) -> Handled {
-        let plan = match self.limits.refusal(command, self.list.len()) {
+        let plan = match self.limits.refusal(command, &self.list) {
             Some(refusal) => Plan::Answer(refusal),
+            None if matches!(command, Command::Show) => {
+                Plan::Answer(Outcome::ok(self.show_reply()))
+            }
             None => self.list.plan(command),
         };
         let (effect, reply) = match plan {
@@ -364,6 +468,8 @@ impl ListService {
         debug_assert!(applied.is_ok(), "a fresh plan always applies");
         if applied.is_ok() {
             self.version += 1;
+            // Dropped now: only replies still on their way out keep the old text alive.
+            self.rendering = None;
         }
         // Remembered before a compaction, so the snapshot has it with the change it made.
         if let Some((tag, now)) = tag {
@@ -505,7 +611,7 @@ mod tests {
     }
 
     fn reply(service: &mut ListService, text: &str) -> String {
-        service.handle_text(text).outcome.text
+        service.handle_text(text).outcome.text.as_str().to_owned()
     }
 
     #[test]
@@ -514,6 +620,7 @@ mod tests {
         s.set_limits(Limits {
             max_elements: 2,
             max_element_bytes: 5,
+            max_list_bytes: 1000,
         });
         assert_eq!(
             reply(&mut s, "append abcdef"),
@@ -538,6 +645,100 @@ mod tests {
             "Elemento 'abcde' adicionado."
         );
         assert_eq!(reply(&mut s, "mostrar"), "['b', 'abcde']");
+    }
+
+    /// The shared rendering a reply is the tail of, if any.
+    fn rendering_of(handled: &Handled) -> Option<Arc<String>> {
+        handled
+            .outcome
+            .text
+            .shared_parts()
+            .map(|(whole, _)| whole.clone())
+    }
+
+    #[test]
+    fn one_rendering_per_version_serves_every_show_and_snapshot_until_a_change() {
+        let mut s = service();
+        reply(&mut s, "append a");
+        reply(&mut s, "append it's");
+        let first = s.handle_text("mostrar");
+        let second = s.handle_text("mostrar");
+        let snapshot = s.handle_text("zlist.snapshot");
+        assert_eq!(first.outcome.text, "['a', \"it's\"]");
+        assert_eq!(second.outcome.text, first.outcome.text);
+        let rendering = rendering_of(&first).expect("a shared reply");
+        for other in [&second, &snapshot] {
+            let shared = rendering_of(other).expect("a shared reply");
+            assert!(Arc::ptr_eq(&rendering, &shared), "rendered once");
+        }
+        assert_eq!(
+            snapshot.outcome.text.as_str(),
+            live::snapshot_reply(s.epoch(), 2, s.list().items())
+        );
+        // A read or a refusal keeps it; a change makes a new one.
+        reply(&mut s, "pesquisar a");
+        reply(&mut s, "remover zz");
+        let again = s.handle_text("mostrar");
+        assert!(Arc::ptr_eq(&rendering, &rendering_of(&again).unwrap()));
+        reply(&mut s, "remover a");
+        let changed = s.handle_text("mostrar");
+        assert_eq!(changed.outcome.text, "[\"it's\"]");
+        assert!(!Arc::ptr_eq(&rendering, &rendering_of(&changed).unwrap()));
+        drop((first, second, snapshot, again));
+        assert_eq!(
+            Arc::strong_count(&rendering),
+            1,
+            "the service let go of the old one"
+        );
+    }
+
+    #[test]
+    fn past_the_list_byte_cap_changes_are_refused_in_words_and_reads_go_on() {
+        let mut s = service();
+        s.set_limits(Limits {
+            max_list_bytes: 10,
+            ..Limits::default()
+        });
+        assert_eq!(
+            reply(&mut s, "append abcdef"),
+            "Elemento 'abcdef' adicionado."
+        );
+        let refused = s.handle_text("insert 0 abcde");
+        assert!(refused.outcome.is_error);
+        assert_eq!(
+            refused.outcome.text,
+            "Erro: a lista já tem 6 bytes e o elemento tem 5; o máximo deste servidor é 10 \
+             bytes; remova algum antes de acrescentar."
+        );
+        assert_eq!(refused.effect, None);
+        assert_eq!(reply(&mut s, "append 1234"), "Elemento '1234' adicionado.");
+        assert!(reply(&mut s, "append x").starts_with("Erro: a lista já tem 10 bytes"));
+        assert_eq!(reply(&mut s, "mostrar"), "['abcdef', '1234']");
+        assert_eq!(reply(&mut s, "pesquisar 1234"), "Encontrado");
+        assert_eq!(
+            reply(&mut s, "remover abcdef"),
+            "Elemento 'abcdef' removido."
+        );
+        assert_eq!(reply(&mut s, "append xyz"), "Elemento 'xyz' adicionado.");
+        let status = ServerStatus::parse(&reply(&mut s, "zlist.status")).unwrap();
+        assert_eq!((status.bytes, status.max_bytes), (7, Some(10)));
+    }
+
+    #[test]
+    fn the_default_list_byte_cap_is_a_quarter_of_memtotal() {
+        let meminfo = "MemTotal:       16314640 kB\nMemFree:         1000 kB\n";
+        assert_eq!(mem_total_bytes(meminfo), Some(16_314_640 * 1024));
+        assert_eq!(mem_total_bytes("MemTotal: lots\n"), None);
+        assert_eq!(mem_total_bytes("MemTotal: 12 MB\n"), None);
+        assert_eq!(mem_total_bytes(""), None);
+        let default = default_max_list_bytes();
+        match std::fs::read_to_string("/proc/meminfo")
+            .ok()
+            .and_then(|t| mem_total_bytes(&t))
+        {
+            Some(total) => assert_eq!(default, total / 4),
+            None => assert_eq!(default, FALLBACK_MAX_LIST_BYTES),
+        }
     }
 
     #[test]

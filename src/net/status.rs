@@ -22,6 +22,12 @@ pub struct ServerStatus {
     pub elements: usize,
     /// The list's size: the UTF-8 bytes of all its elements.
     pub bytes: usize,
+    /// The most bytes the list may hold (`max-bytes`); `None` from a server that does not
+    /// say (an older zlist).
+    pub max_bytes: Option<usize>,
+    /// The replies waiting to be sent and their budgets; `None` from a server that does
+    /// not say (an older zlist, or a server with no socket).
+    pub replies: Option<ReplyQueue>,
     /// Changes applied since the start.
     pub changes: u64,
     /// Requests answered since the start.
@@ -33,6 +39,25 @@ pub struct ServerStatus {
     /// Who may connect: `open`, `loopback-only` (protected mode), `token` or `client-keys`
     /// (CURVE), with `+allow-list` when an allow list applies too.
     pub access: String,
+}
+
+/// Replies the server has handed to ZeroMQ and that are not yet on their way (the client
+/// is not reading them), against their budgets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplyQueue {
+    /// Bytes of replies waiting to be sent, every connection together (`queued`).
+    pub queued: usize,
+    /// Past this many bytes waiting in all, a connection with a reply still waiting is
+    /// served no more until that one is sent (`max-queued`).
+    pub max_queued: usize,
+    /// Past this many bytes waiting for one connection, it is served no more until it
+    /// reads (`max-queued-client`).
+    pub max_queued_per_client: usize,
+    /// Requests held back, now, from connections over their budget (`held`).
+    pub held: usize,
+    /// Requests dropped since the start because their connection had too many held back
+    /// (`dropped`).
+    pub dropped: u64,
 }
 
 /// Why a reply is not a status line.
@@ -56,8 +81,25 @@ impl ServerStatus {
             return Err(StatusError::NotStatus(reply.chars().take(80).collect()));
         }
         let pairs: Vec<(&str, &str)> = words.filter_map(|w| w.split_once('=')).collect();
-        let subscribers = if pairs.iter().any(|(k, _)| *k == "subscribers") {
+        let has = |key: &str| pairs.iter().any(|(k, _)| *k == key);
+        let subscribers = if has("subscribers") {
             Some(field(&pairs, "subscribers")?)
+        } else {
+            None
+        };
+        let max_bytes = if has("max-bytes") {
+            Some(field(&pairs, "max-bytes")?)
+        } else {
+            None
+        };
+        let replies = if has("queued") {
+            Some(ReplyQueue {
+                queued: field(&pairs, "queued")?,
+                max_queued: field(&pairs, "max-queued")?,
+                max_queued_per_client: field(&pairs, "max-queued-client")?,
+                held: field(&pairs, "held")?,
+                dropped: field(&pairs, "dropped")?,
+            })
         } else {
             None
         };
@@ -68,6 +110,8 @@ impl ServerStatus {
             subscribers,
             elements: field(&pairs, "elements")?,
             bytes: field(&pairs, "bytes")?,
+            max_bytes,
+            replies,
             changes: field(&pairs, "changes")?,
             requests: field(&pairs, "requests")?,
             errors: field(&pairs, "errors")?,
@@ -92,17 +136,21 @@ impl ServerStatus {
             (
                 "list",
                 format!(
-                    "{} {}, {} bytes",
+                    "{} {}, {} bytes{}",
                     self.elements,
                     if self.elements == 1 {
                         "element"
                     } else {
                         "elements"
                     },
-                    self.bytes
+                    self.bytes,
+                    self.max_bytes
+                        .map(|max| format!(" (at most {})", Size(max)))
+                        .unwrap_or_default()
                 ),
             ),
             ("changes", format!("{} since the start", self.changes)),
+            ("replies", self.replies_row()),
             (
                 "requests",
                 format!("{} answered, {} with an error", self.requests, self.errors),
@@ -111,8 +159,25 @@ impl ServerStatus {
             ("access", self.access.clone()),
         ];
         rows.iter()
+            .filter(|(_, value)| !value.is_empty())
             .map(|(key, value)| format!("{key:<9}{value}\n"))
             .collect()
+    }
+
+    /// The table's `replies` row: empty (left out) when the server does not say.
+    fn replies_row(&self) -> String {
+        let Some(q) = self.replies else {
+            return String::new();
+        };
+        format!(
+            "{} waiting to be sent (at most {} in all, {} a client); {} requests held back, \
+             {} dropped",
+            Size(q.queued),
+            Size(q.max_queued),
+            Size(q.max_queued_per_client),
+            q.held,
+            q.dropped
+        )
     }
 }
 
@@ -166,7 +231,43 @@ impl fmt::Display for ServerStatus {
             self.errors,
             self.storage,
             self.access
-        )
+        )?;
+        // After the older keys, so that a client that reads them by position (none does;
+        // they are `key=value` words) would still find them where they were.
+        if let Some(max) = self.max_bytes {
+            write!(f, " max-bytes={max}")?;
+        }
+        if let Some(q) = self.replies {
+            write!(
+                f,
+                " queued={} max-queued={} max-queued-client={} held={} dropped={}",
+                q.queued, q.max_queued, q.max_queued_per_client, q.held, q.dropped
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// A size as people read it: exact bytes below 1 KiB, else in the largest binary unit
+/// that keeps a number of at least 1, with one decimal (`5.9 GiB`).
+#[derive(Debug, Clone, Copy)]
+pub struct Size(pub usize);
+
+impl fmt::Display for Size {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+        if self.0 < 1024 {
+            return write!(f, "{} bytes", self.0);
+        }
+        // Precise enough for a status line.
+        #[allow(clippy::cast_precision_loss)]
+        let mut value = self.0 as f64 / 1024.0;
+        let mut unit = 0;
+        while value >= 1024.0 && unit + 1 < UNITS.len() {
+            value /= 1024.0;
+            unit += 1;
+        }
+        write!(f, "{value:.1} {}", UNITS[unit])
     }
 }
 
@@ -205,6 +306,14 @@ mod tests {
             subscribers: Some(1),
             elements: 5,
             bytes: 40,
+            max_bytes: Some(1000),
+            replies: Some(ReplyQueue {
+                queued: 2048,
+                max_queued: 4096,
+                max_queued_per_client: 1024,
+                held: 3,
+                dropped: 1,
+            }),
             changes: 12,
             requests: 80,
             errors: 3,
@@ -220,7 +329,8 @@ mod tests {
         assert_eq!(
             line,
             "zlist.status server=zlist/0.1.0 uptime=3725 clients=2 subscribers=1 elements=5 \
-             bytes=40 changes=12 requests=80 errors=3 storage=disk access=token"
+             bytes=40 changes=12 requests=80 errors=3 storage=disk access=token max-bytes=1000 \
+             queued=2048 max-queued=4096 max-queued-client=1024 held=3 dropped=1"
         );
         assert_eq!(ServerStatus::parse(&line), Ok(status));
         let quiet = ServerStatus {
@@ -228,6 +338,23 @@ mod tests {
             ..example()
         };
         assert_eq!(ServerStatus::parse(&quiet.to_string()), Ok(quiet));
+    }
+
+    #[test]
+    fn an_older_servers_line_without_the_budgets_still_parses_and_shows() {
+        let older = "zlist.status server=zlist/0.1.0 uptime=3725 clients=2 subscribers=1 \
+                     elements=5 bytes=40 changes=12 requests=80 errors=3 storage=disk \
+                     access=token";
+        let status = ServerStatus::parse(older).unwrap();
+        assert_eq!((status.max_bytes, status.replies), (None, None));
+        assert_eq!(status.to_string(), older, "and writes back the same line");
+        assert!(status.table().contains("list     5 elements, 40 bytes\n"));
+        assert!(!status.table().contains("replies"));
+        let half = format!("{older} queued=12");
+        assert_eq!(
+            ServerStatus::parse(&half),
+            Err(StatusError::BadField("max-queued"))
+        );
     }
 
     #[test]
@@ -265,7 +392,7 @@ mod tests {
             }
         );
         assert!(
-            line.ends_with(&format!("access=token curve={key}")),
+            line.contains(&format!(" access=token curve={key}")),
             "{line}"
         );
         assert_eq!(ServerStatus::parse(&line), Ok(example()));
@@ -275,6 +402,17 @@ mod tests {
             server_key(&format!("{} curve=nokey", example())),
             Err(StatusError::BadField("curve"))
         );
+    }
+
+    #[test]
+    fn sizes_read_in_the_largest_unit_with_one_decimal() {
+        let read = |n| Size(n).to_string();
+        assert_eq!(read(0), "0 bytes");
+        assert_eq!(read(1023), "1023 bytes");
+        assert_eq!(read(1536), "1.5 KiB");
+        assert_eq!(read(256 << 20), "256.0 MiB");
+        assert_eq!(read(6_319_125_504), "5.9 GiB");
+        assert_eq!(read(usize::MAX), "16777216.0 TiB");
     }
 
     #[test]
@@ -294,8 +432,10 @@ mod tests {
             "server   zlist/0.1.0\n\
              uptime   1 h 2 min 5 s\n\
              clients  2 connected, 1 subscribed to live updates\n\
-             list     5 elements, 40 bytes\n\
+             list     5 elements, 40 bytes (at most 1000 bytes)\n\
              changes  12 since the start\n\
+             replies  2.0 KiB waiting to be sent (at most 4.0 KiB in all, 1.0 KiB a client); \
+             3 requests held back, 1 dropped\n\
              requests 80 answered, 3 with an error\n\
              storage  disk\n\
              access   token\n"

@@ -226,6 +226,7 @@ fn limits_refuse_oversized_elements_and_a_full_list_while_serving_on() {
         limits: Limits {
             max_elements: 2,
             max_element_bytes: 8,
+            ..Limits::default()
         },
         ..ServerConfig::default()
     });

@@ -144,13 +144,7 @@ pub(crate) struct LossyProxy {
 impl LossyProxy {
     pub(crate) fn start(backend: &str, drop_reply_to: &str) -> Self {
         let context = zmq::Context::new();
-        let front = context.socket(zmq::ROUTER).unwrap();
-        front.set_linger(0).unwrap();
-        front.bind("tcp://127.0.0.1:0").unwrap();
-        let endpoint = front.get_last_endpoint().unwrap().unwrap();
-        let back = context.socket(zmq::DEALER).unwrap();
-        back.set_linger(0).unwrap();
-        back.connect(backend).unwrap();
+        let (front, endpoint, back) = crate::support::proxy_sockets(&context, backend);
         let requests = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let (seen, stopped, pattern) = (requests.clone(), stop.clone(), drop_reply_to.to_owned());

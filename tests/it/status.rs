@@ -91,8 +91,10 @@ fn zlist_status_prints_a_table_and_exit_codes_tell_healthy_seed_and_no_server() 
         "server   zlist/",
         "uptime   ",
         "clients  ",
-        "list     1 element, 3 bytes\n",
+        "list     1 element, 3 bytes (at most ",
         "changes  1 since the start\n",
+        "replies  0 bytes waiting to be sent (at most 128.0 MiB in all, 16.0 MiB a client); \
+         0 requests held back, 0 dropped\n",
         "storage  memory\n",
         "access   open\n",
     ] {

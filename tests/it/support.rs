@@ -74,3 +74,17 @@ pub fn request_bytes(socket: &zmq::Socket, bytes: &[u8]) -> String {
     assert!(!socket.get_rcvmore().unwrap(), "a reply is one frame");
     String::from_utf8(reply).expect("replies are UTF-8")
 }
+
+/// The two sockets of a proxy between clients and `backend`: a ROUTER bound to a free
+/// loopback port (returned with its address) for the clients, and a DEALER connected to
+/// `backend`. Frames go through verbatim, so REQ envelopes come back to the right client.
+pub fn proxy_sockets(context: &zmq::Context, backend: &str) -> (zmq::Socket, String, zmq::Socket) {
+    let front = context.socket(zmq::ROUTER).unwrap();
+    front.set_linger(0).unwrap();
+    front.bind("tcp://127.0.0.1:0").unwrap();
+    let endpoint = front.get_last_endpoint().unwrap().unwrap();
+    let back = context.socket(zmq::DEALER).unwrap();
+    back.set_linger(0).unwrap();
+    back.connect(backend).unwrap();
+    (front, endpoint, back)
+}

@@ -310,7 +310,10 @@ impl<'a> Fields<'a> {
         Ok(TagEntry {
             client,
             seq,
-            outcome: Outcome { text, is_error },
+            outcome: Outcome {
+                text: text.into(),
+                is_error,
+            },
             unix_ms,
         })
     }

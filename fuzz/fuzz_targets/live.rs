@@ -1,0 +1,8 @@
+//! Fuzz target `live`: see `fuzz/targets.rs`.
+#![no_main]
+
+#[allow(dead_code)]
+#[path = "../targets.rs"]
+mod targets;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| targets::live_frames(data));
