@@ -19,5 +19,5 @@ mod server;
 mod server_process;
 mod status;
 mod support;
-mod trust;
 mod torture;
+mod trust;

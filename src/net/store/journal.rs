@@ -95,12 +95,7 @@ pub fn replay(
             },
         )
     };
-    if let Some(version) = newer {
-        return Err(StoreError::NewerFormat {
-            path: path.to_owned(),
-            version,
-        });
-    }
+    StoreError::newer_format(path, newer)?;
     let end = bytes.len() as u64;
     match stop {
         None => {}

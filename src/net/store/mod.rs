@@ -227,32 +227,44 @@ impl StoreError {
 
     fn damaged_journal(path: &Path, offset: u64, problem: String) -> Self {
         let dir = parent(path);
-        Self::Damaged {
-            path: path.to_owned(),
-            offset,
-            problem,
-            recovery: format!(
-                "copy {dir} somewhere safe first; then either cut the journal at the damaged \
-                 record with `truncate -s {offset} {path}` (the changes recorded from there on \
-                 are lost) and start again, or restore {dir} from a backup. See \"Durability\" \
-                 in zlist's README.",
-                dir = dir.display(),
-                path = path.display()
-            ),
-        }
+        let recovery = format!(
+            "copy {dir} somewhere safe first; then either cut the journal at the damaged \
+             record with `truncate -s {offset} {path}` (the changes recorded from there on \
+             are lost) and start again, or restore {dir} from a backup. See \"Durability\" \
+             in zlist's README.",
+            dir = dir.display(),
+            path = path.display()
+        );
+        Self::damaged(path, offset, problem, recovery)
     }
 
     fn damaged_snapshot(path: &Path, offset: u64, problem: String) -> Self {
         let dir = parent(path);
+        let recovery = format!(
+            "copy {dir} somewhere safe first; then restore {dir} from a backup, or move \
+             {dir} aside to start with an empty list. See \"Durability\" in zlist's README.",
+            dir = dir.display()
+        );
+        Self::damaged(path, offset, problem, recovery)
+    }
+
+    fn damaged(path: &Path, offset: u64, problem: String, recovery: String) -> Self {
         Self::Damaged {
             path: path.to_owned(),
             offset,
             problem,
-            recovery: format!(
-                "copy {dir} somewhere safe first; then restore {dir} from a backup, or move \
-                 {dir} aside to start with an empty list. See \"Durability\" in zlist's README.",
-                dir = dir.display()
-            ),
+            recovery,
+        }
+    }
+
+    /// The error for a file written by a newer zlist (format `version`), if it was.
+    fn newer_format(path: &Path, version: Option<u32>) -> Result<(), Self> {
+        match version {
+            Some(version) => Err(Self::NewerFormat {
+                path: path.to_owned(),
+                version,
+            }),
+            None => Ok(()),
         }
     }
 }

@@ -121,12 +121,7 @@ fn decode(path: &Path, bytes: &[u8], generation: u64) -> Result<Loaded, StoreErr
         }
         Ok(())
     });
-    if let Some(version) = newer {
-        return Err(StoreError::NewerFormat {
-            path: path.to_owned(),
-            version,
-        });
-    }
+    StoreError::newer_format(path, newer)?;
     match stop {
         None => {}
         Some(Stop::Damaged { offset, problem }) => return Err(damaged(offset, problem)),
