@@ -46,6 +46,8 @@ pub struct BarView<'a> {
     pub live: Option<&'a LiveState>,
     /// The last reply's round trip.
     pub round_trip: Option<Duration>,
+    /// The server's key, while the connection is encrypted.
+    pub server_key: Option<&'a crate::net::curve::CurveKey>,
     /// The embedded server's address, when it runs.
     pub local_endpoint: Option<&'a str>,
     /// Where the embedded server keeps its list on disk, when there is a data folder.
@@ -187,6 +189,10 @@ pub fn connection_bar_ui(
                 ui.label(egui::RichText::new(format!("· {text}")).weak())
                     .on_hover_text(tip);
             }
+        }
+        if let Some(key) = view.server_key {
+            ui.label(egui::RichText::new(format!("· {}", t.encrypted)).weak())
+                .on_hover_text(language.encrypted_tip(&key.fingerprint()));
         }
         if let Some(rtt) = view.round_trip {
             ui.label(egui::RichText::new(language.round_trip(rtt)).weak())

@@ -1175,6 +1175,11 @@ fn gui_first_contact_asks_to_trust_the_fingerprint_and_the_remembered_key_asks_n
         known_in(harness.dir.path()).lookup(server.endpoint()),
         Some(keys.public)
     );
+    harness.step();
+    assert!(
+        harness.query_by_label("· encrypted").is_some(),
+        "the bar says so"
+    );
     let console = harness.state_mut().console_text();
     assert!(console.contains("(encrypted, CURVE)"), "{console}");
     assert!(console.contains(&keys.public.fingerprint()), "{console}");
@@ -1312,6 +1317,7 @@ fn gui_the_local_server_beyond_loopback_encrypts_and_the_app_uses_its_key_unaske
         app.list_items() == ["local"]
     });
     // A plain client (the seed's) gets nothing from it.
+    assert!(harness.query_by_label("· encrypted").is_some());
     let endpoint = harness.state().local_endpoint().unwrap();
     let context = zmq::Context::new();
     let socket = context.socket(zmq::REQ).unwrap();
@@ -1337,6 +1343,7 @@ fn gui_the_local_server_beyond_loopback_encrypts_and_the_app_uses_its_key_unaske
         .next()
         .unwrap_or_default();
     assert!(!since_restart.contains("encrypted"), "{console}");
+    assert!(harness.query_by_label("· encrypted").is_none());
 }
 
 /// Settings kept in memory, as eframe keeps them in its file.

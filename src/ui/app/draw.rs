@@ -107,11 +107,13 @@ impl App {
     /// The connection bar.
     fn connection_ui(&mut self, ui: &mut egui::Ui, language: Language) -> Option<Intent> {
         let local_endpoint = self.local.endpoint().map(str::to_owned);
+        let server_key = self.session.server_key();
         let view = BarView {
             link: self.link(),
             server: self.session.server_kind(),
             live: self.session.live(),
             round_trip: self.session.round_trip(),
+            server_key: server_key.as_ref(),
             local_endpoint: local_endpoint.as_deref(),
             data_dir: self.local_data_dir.as_deref(),
             key_changed: self.key_changed.as_deref(),

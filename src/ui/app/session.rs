@@ -31,6 +31,8 @@ struct Client {
     events: Receiver<ClientEvent>,
     /// Connected to the embedded server (not remembered as a recent endpoint).
     local: bool,
+    /// The server's key, when the connection is encrypted.
+    server_key: Option<CurveKey>,
 }
 
 /// Which server key a connection encrypts with.
@@ -182,6 +184,11 @@ impl Session {
         self.live.as_ref()
     }
 
+    /// The server's key, while the engine runs encrypted.
+    pub(crate) fn server_key(&self) -> Option<CurveKey> {
+        self.client.as_ref().and_then(|c| c.server_key)
+    }
+
     /// The last reply's round trip.
     pub(crate) fn round_trip(&self) -> Option<Duration> {
         self.round_trip
@@ -242,7 +249,7 @@ impl Session {
     pub(crate) fn connect(&mut self, options: ClientOptions, local: bool) {
         self.disconnect();
         let ctx = self.ctx.clone();
-        let encrypted = options.curve.is_some();
+        let server_key = options.curve.as_ref().map(|curve| curve.server);
         match client::spawn(options, Box::new(move || ctx.request_repaint())) {
             Ok((handle, events)) => {
                 let endpoint = handle.endpoint().to_owned();
@@ -250,11 +257,12 @@ impl Session {
                     handle,
                     events,
                     local,
+                    server_key,
                 });
                 self.link = Link::Engine(ConnectionState::Connecting);
                 self.notify(Notice::Connecting {
                     endpoint,
-                    encrypted,
+                    encrypted: server_key.is_some(),
                 });
                 self.send(Command::Show);
             }

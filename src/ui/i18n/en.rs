@@ -173,6 +173,7 @@ pub static EN: Texts = Texts {
     ready: "Ready.",
     client_gone: "The client stopped unexpectedly: click Connect again.",
     disconnected: "Disconnected.",
+    encrypted: "encrypted",
     state_checking_key: "Checking the server's key…",
     trust_title: "Trust this server?",
     trust_explain: "This app has never connected to this server, which encrypts (CURVE). \

@@ -181,6 +181,18 @@ impl Language {
         }
     }
 
+    /// The encrypted mark's tooltip: the server key's fingerprint.
+    pub fn encrypted_tip(self, fingerprint: &str) -> String {
+        match self {
+            Self::PtBr => format!(
+                "Conexão cifrada (CURVE). Impressão digital da chave do servidor: {fingerprint}"
+            ),
+            Self::En => {
+                format!("Encrypted connection (CURVE). The server key's fingerprint: {fingerprint}")
+            }
+        }
+    }
+
     /// Asking a server for its key before connecting.
     pub fn checking_key(self, endpoint: &str) -> String {
         match self {

@@ -176,6 +176,7 @@ pub static PT_BR: Texts = Texts {
     ready: "Pronto.",
     client_gone: "O cliente parou inesperadamente: clique em Conectar de novo.",
     disconnected: "Desconectado.",
+    encrypted: "cifrado",
     state_checking_key: "Conferindo a chave do servidor…",
     trust_title: "Confiar neste servidor?",
     trust_explain: "Este app nunca se conectou a este servidor, que cifra (CURVE). Compare a \

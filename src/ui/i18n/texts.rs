@@ -311,6 +311,8 @@ pub struct Texts {
     pub client_gone: &'static str,
     /// Disconnected by the user.
     pub disconnected: &'static str,
+    /// The connection bar's mark of an encrypted connection.
+    pub encrypted: &'static str,
     /// The status light while the server's key is checked before connecting.
     pub state_checking_key: &'static str,
     /// The trust dialog's heading.
