@@ -177,14 +177,23 @@ impl App {
         if settings.token.trim().is_empty() {
             match keep.secrets.load() {
                 Ok(Some((token, place))) => {
-                    if let Place::File { path, why } = place {
-                        startup.push(Notice::TokenInFile {
-                            path: path.display().to_string(),
-                            why,
-                        });
-                    }
                     settings.token.clone_from(&token);
-                    kept = token;
+                    match place {
+                        Place::File {
+                            path,
+                            why: Some(why),
+                        } => {
+                            startup.push(Notice::TokenInFile {
+                                path: path.display().to_string(),
+                                why: Some(why),
+                            });
+                            kept = token;
+                        }
+                        // In the file from a run without a keychain, and the keychain
+                        // works now: `kept` stays empty, so it moves there below.
+                        Place::File { why: None, .. } => {}
+                        Place::Keychain | Place::Nowhere => kept = token,
+                    }
                 }
                 Ok(None) => {}
                 Err(error) => startup.push(Notice::TokenKeepFailed(error.to_string())),

@@ -294,6 +294,25 @@ mod tests {
     }
 
     #[test]
+    fn a_changed_key_is_an_error_naming_both_fingerprints_in_both_languages() {
+        let remembered = CurveKey::from_bytes([1; 32]);
+        let presented = CurveKey::from_bytes([2; 32]);
+        let notice = Notice::KeyChanged {
+            server: "10.0.0.1:1234".to_owned(),
+            remembered,
+            presented,
+        };
+        for language in Language::ALL {
+            let (kind, text) = notice.worded(language).unwrap();
+            assert_eq!(kind, StatusKind::Error);
+            assert!(text.contains("10.0.0.1:1234"), "{text}");
+            assert!(text.contains(&remembered.fingerprint()), "{text}");
+            assert!(text.contains(&presented.fingerprint()), "{text}");
+            assert!(text.contains(language.texts().forget_key), "{text}");
+        }
+    }
+
+    #[test]
     fn what_only_the_app_or_the_console_takes_has_no_status_line() {
         let misfit = Notice::UpdateMisfit {
             version: 7,
