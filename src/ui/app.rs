@@ -336,6 +336,11 @@ impl App {
         self.local.local_endpoint()
     }
 
+    /// The embedded server's public key, when it runs encrypted.
+    pub fn local_key(&self) -> Option<crate::net::curve::CurveKey> {
+        self.local.key()
+    }
+
     /// The console's lines as text (all levels).
     pub fn console_text(&mut self) -> String {
         self.console_text_at(ConsoleLevel::Trace)

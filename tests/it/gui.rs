@@ -1447,3 +1447,63 @@ fn gui_a_token_in_old_settings_moves_to_the_store_and_leaves_the_settings() {
     assert!(!saved.contains("old-token"), "{saved}");
     assert_eq!(harness.state().language(), Language::En);
 }
+
+#[test]
+fn gui_a_token_goes_inside_the_local_servers_encryption_beyond_loopback() {
+    let mut settings = test_settings();
+    settings.local_server.bind = "tcp://0.0.0.0:0".to_owned();
+    settings.token = "class-token".to_owned();
+    let mut harness = gui(settings);
+    harness
+        .get_by_role_and_label(Role::CheckBox, "Local server")
+        .click();
+    wait_for(&mut harness, "the local server's list", connected);
+    assert!(harness.query_by_label("· encrypted").is_some());
+    set_field(&mut harness, "Value", "with-token");
+    harness.key_press(egui::Key::Enter);
+    wait_for(&mut harness, "the element", |app| {
+        app.list_items() == ["with-token"]
+    });
+    // A client with the server's key but without the token is refused.
+    let endpoint = harness.state().local_endpoint().unwrap();
+    let server = harness.state().local_key().expect("it encrypts");
+    let status = zlist::net::client::spawn(
+        zlist::net::client::ClientOptions {
+            endpoint,
+            timeout: Duration::from_millis(500),
+            tries: 1,
+            token: None,
+            curve: Some(zlist::net::curve::ClientKeys {
+                server,
+                own: zlist::net::curve::KeyPair::generate().unwrap(),
+            }),
+            live: false,
+        },
+        Box::new(|| {}),
+    );
+    let (handle, events) = status.unwrap();
+    let id = handle.send(zlist::net::protocol::Command::Show);
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match events.recv_timeout(left).expect("an answer or a failure") {
+            zlist::net::client::ClientEvent::Failed {
+                id: failed, error, ..
+            } if failed == id => {
+                use zlist::net::client::RequestFailure;
+                assert!(
+                    matches!(
+                        error,
+                        RequestFailure::Refused { .. } | RequestFailure::HandshakeFailed { .. }
+                    ),
+                    "{error:?}"
+                );
+                break;
+            }
+            zlist::net::client::ClientEvent::Reply(reply) if reply.id == id => {
+                panic!("served without the token: {reply:?}")
+            }
+            _ => {}
+        }
+    }
+}
