@@ -149,6 +149,8 @@ pub(crate) enum Notice {
     /// The server's key could not be checked (a corrupt known-servers file, a key port
     /// answering nonsense): not connected.
     KeyCheckFailed(String),
+    /// The key check's thread ended without an answer: not connected.
+    KeyCheckStopped,
     /// The user did not trust this new server (`HOST:PORT`).
     TrustDeclined(String),
     /// The user trusted this server's key, now remembered.
@@ -253,6 +255,7 @@ impl Notice {
                 language.key_changed(server, &remembered.fingerprint(), &presented.fingerprint()),
             ),
             Self::KeyCheckFailed(error) => (Error, language.key_check_failed(error)),
+            Self::KeyCheckStopped => (Error, t.key_check_stopped.to_owned()),
             Self::TrustDeclined(server) => (Warning, language.trust_declined(server)),
             Self::Trusted { server, key } => {
                 (Success, language.trusted(server, &key.fingerprint()))

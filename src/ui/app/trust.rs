@@ -121,10 +121,11 @@ impl App {
         let checked = match outcome.try_recv() {
             Ok(checked) => checked,
             Err(TryRecvError::Empty) => return,
-            Err(TryRecvError::Disconnected) => Err(TrustError::Known(KnownServersError::Io {
-                path: PathBuf::from(known_servers::FILE_NAME),
-                source: std::io::Error::other("the key check stopped without an answer"),
-            })),
+            Err(TryRecvError::Disconnected) => {
+                self.key_check = KeyCheck::Idle;
+                self.notify(Notice::KeyCheckStopped);
+                return;
+            }
         };
         let endpoint = endpoint.clone();
         self.key_check = KeyCheck::Idle;

@@ -175,6 +175,7 @@ pub static EN: Texts = Texts {
     disconnected: "Disconnected.",
     encrypted: "encrypted",
     state_checking_key: "Checking the server's key…",
+    key_check_stopped: "The server's key check stopped without an answer: not connected. Try again.",
     trust_title: "Trust this server?",
     trust_explain: "This app has never connected to this server, which encrypts (CURVE). \
                     Compare the fingerprint below with the one the server shows (its log, or \

@@ -178,6 +178,7 @@ pub static PT_BR: Texts = Texts {
     disconnected: "Desconectado.",
     encrypted: "cifrado",
     state_checking_key: "Conferindo a chave do servidor…",
+    key_check_stopped: "A conferência da chave do servidor parou sem resposta: não conectado. Tente de novo.",
     trust_title: "Confiar neste servidor?",
     trust_explain: "Este app nunca se conectou a este servidor, que cifra (CURVE). Compare a \
                     impressão digital abaixo com a que o servidor mostra (o log dele, ou \

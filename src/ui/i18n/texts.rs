@@ -315,6 +315,8 @@ pub struct Texts {
     pub encrypted: &'static str,
     /// The status light while the server's key is checked before connecting.
     pub state_checking_key: &'static str,
+    /// The key check ended without an answer.
+    pub key_check_stopped: &'static str,
     /// The trust dialog's heading.
     pub trust_title: &'static str,
     /// The trust dialog's explanation: first contact, how to compare, what follows.
