@@ -1507,3 +1507,27 @@ fn gui_a_token_goes_inside_the_local_servers_encryption_beyond_loopback() {
         }
     }
 }
+
+#[test]
+fn gui_the_trust_dialog_speaks_portuguese_and_cancel_remembers_nothing() {
+    use zlist::net::curve::KeyPair;
+    let keys = KeyPair::generate().unwrap();
+    let server = encrypting_server(&keys);
+    let mut settings = test_settings();
+    settings.language = Some(Language::PtBr);
+    settings.endpoint = server.endpoint().to_owned();
+    let mut harness = gui(settings);
+    click_button(&mut harness, "Conectar");
+    wait_for(&mut harness, "the trust dialog", App::is_asking_trust);
+    harness.step();
+    assert!(harness.query_by_label("Confiar neste servidor?").is_some());
+    assert!(harness.query_by_label("Impressão digital").is_some());
+    assert!(harness.query_by_label(&keys.public.fingerprint()).is_some());
+    click_button(&mut harness, "Cancelar");
+    harness.run_steps(2);
+    assert_eq!(harness.state().link(), Link::Idle);
+    assert!(status_text(&harness).contains("não foi aceita"));
+    assert_eq!(known_in(harness.dir.path()).lookup(server.endpoint()), None);
+    drop(harness);
+    server.stop().unwrap();
+}
