@@ -1133,6 +1133,29 @@ fn encrypting_server(keys: &zlist::net::curve::KeyPair) -> zlist::net::server::S
     server
 }
 
+/// The requests `server` (whose key is `key`) handled so far, asked over CURVE with
+/// `zlist.status` (which does not count itself).
+fn requests_handled(server: &zlist::net::server::Server, key: zlist::net::curve::CurveKey) -> u64 {
+    use zlist::net::curve::{ClientKeys, KeyPair};
+    let context = zmq::Context::new();
+    let socket = context.socket(zmq::REQ).unwrap();
+    socket.set_linger(0).unwrap();
+    socket
+        .set_rcvtimeo(crate::support::REPLY_TIMEOUT.as_millis() as i32)
+        .unwrap();
+    ClientKeys {
+        server: key,
+        own: KeyPair::generate().unwrap(),
+    }
+    .apply(&socket)
+    .unwrap();
+    socket.connect(server.endpoint()).unwrap();
+    let reply = crate::support::request(&socket, zlist::net::protocol::STATUS);
+    zlist::net::status::ServerStatus::parse(&reply)
+        .unwrap()
+        .requests
+}
+
 /// The known-servers file of the app in `dir`.
 fn known_in(dir: &std::path::Path) -> zlist::net::known_servers::KnownServers {
     zlist::net::known_servers::KnownServers::open(&dir.join(zlist::net::known_servers::FILE_NAME))
@@ -1248,6 +1271,11 @@ fn gui_a_changed_key_is_refused_loudly_and_forgotten_only_after_confirming() {
         "{console}"
     );
     assert!(!console.contains("Enviando comando"), "{console}");
+    assert_eq!(
+        requests_handled(&server, keys.public),
+        0,
+        "nothing was sent"
+    );
 
     // Forgetting asks first; backing out keeps the key.
     click_button(&mut harness, "Forget its key…");
@@ -1289,6 +1317,11 @@ fn gui_a_changed_key_is_refused_loudly_and_forgotten_only_after_confirming() {
     assert_eq!(known_in(harness.dir.path()).lookup(server.endpoint()), None);
     let console = harness.state_mut().console_text();
     assert!(!console.contains("Enviando comando"), "{console}");
+    assert_eq!(
+        requests_handled(&server, keys.public),
+        1,
+        "only the status asked above"
+    );
     drop(harness);
     server.stop().unwrap();
 }
