@@ -6,8 +6,9 @@
 //!
 //! The parts: `session` (engine, requests, refresh and live policy), `notice` (what
 //! happened, worded through i18n), `intent` (what the user asked, and how it is carried
-//! out), `draw` (the panels), `menu`, `dialogs` (the one confirmation modal, the paste
-//! window) and `help`.
+//! out), `draw` (the panels), `menu`, `dialogs` (the one confirmation modal, the trust
+//! dialog, the paste window), `trust` (the server's key checked before connecting, trust
+//! on first use) and `help`.
 
 mod dialogs;
 mod draw;
@@ -16,6 +17,9 @@ mod intent;
 mod menu;
 mod notice;
 mod session;
+mod trust;
+
+use std::path::{Path, PathBuf};
 
 use tracing::Level;
 
@@ -29,6 +33,7 @@ use crate::ui::embedded::LocalServer;
 use crate::ui::export::{ExportJob, ExportOutcome};
 use crate::ui::i18n::Language;
 use crate::ui::log_capture::{self, LogFeed};
+use crate::ui::secrets::{Place, SecretStore, TokenKeeper};
 use crate::ui::server_info::ServerInfo;
 use crate::ui::settings::{ConsoleLevel, Settings, ThemeChoice};
 use crate::ui::status::{Status, StatusKind};
@@ -36,6 +41,45 @@ use crate::ui::status::{Status, StatusKind};
 use dialogs::Confirmation;
 use notice::Notice;
 use session::Session;
+use trust::KeyCheck;
+
+/// Where the app keeps what it remembers outside its settings file: the servers it trusts
+/// (their keys) and its token.
+#[derive(Debug, Clone)]
+pub struct Keep {
+    /// The known-servers file; `None`: the platform's (`KnownServers::open_default`).
+    pub known_servers: Option<PathBuf>,
+    /// The token's store.
+    pub secrets: SecretStore,
+}
+
+impl Keep {
+    /// The platform's places: the known-servers file next to the settings, the token in
+    /// the OS keychain (or a private file in the config folder without one).
+    pub fn platform() -> Self {
+        Self {
+            known_servers: None,
+            secrets: SecretStore::platform(),
+        }
+    }
+
+    /// Everything in `dir`, and never the OS keychain (tests): `known_servers`, and the
+    /// token in the file `token`.
+    pub fn in_dir(dir: &Path) -> Self {
+        Self {
+            known_servers: Some(dir.join(crate::net::known_servers::FILE_NAME)),
+            secrets: SecretStore::file_only(dir.join(crate::ui::secrets::FILE_NAME)),
+        }
+    }
+
+    /// No token is read or kept (benchmarks, which never connect).
+    pub fn nowhere() -> Self {
+        Self {
+            known_servers: None,
+            secrets: SecretStore::nowhere(),
+        }
+    }
+}
 
 /// Captured log lines moved to the console per frame at most.
 const LOG_LINES_PER_FRAME: usize = 2_000;
@@ -60,6 +104,16 @@ pub struct App {
     paste_text: Option<String>,
     /// The question the confirmation modal asks, while it is open.
     confirm: Option<Confirmation>,
+    /// The known-servers file (`None`: the platform's).
+    known_servers: Option<PathBuf>,
+    /// The key check before connecting, or the trust dialog.
+    key_check: KeyCheck,
+    /// The server (`HOST:PORT`) whose key changed at the last attempt.
+    key_changed: Option<String>,
+    /// Keeps the token in the OS keychain (or its fallback file).
+    tokens: TokenKeeper,
+    /// The fallback file was announced this run.
+    token_fallback_noted: bool,
     export: Option<ExportJob>,
     show_shortcuts: bool,
     show_about: bool,
@@ -87,23 +141,67 @@ impl App {
             let ctx = cc.egui_ctx.clone();
             feed.set_waker(move || ctx.request_repaint());
         }
-        Self::with_settings(&cc.egui_ctx, settings, log_feed)
+        Self::with_settings(&cc.egui_ctx, settings, log_feed, Keep::platform())
     }
 
-    /// The app with the given settings, ignoring persistence (tests, benchmarks).
+    /// The app with the given settings, ignoring persistence, keeping its trusted servers
+    /// and token as `keep` says (tests: a temporary folder).
     #[cfg(any(test, feature = "test-hooks"))]
-    pub fn new_for_test(cc: &eframe::CreationContext<'_>, settings: Settings) -> Self {
-        Self::with_settings(&cc.egui_ctx, settings, None)
+    pub fn new_for_test(cc: &eframe::CreationContext<'_>, settings: Settings, keep: Keep) -> Self {
+        Self::with_settings(&cc.egui_ctx, settings, None, keep)
     }
 
+    /// The app with the settings `storage` holds, as [`App::new`] opens it, keeping its
+    /// trusted servers and token as `keep` says (tests: a temporary folder).
+    #[cfg(any(test, feature = "test-hooks"))]
+    pub fn restored_for_test(
+        cc: &eframe::CreationContext<'_>,
+        storage: &dyn eframe::Storage,
+        keep: Keep,
+    ) -> Self {
+        Self::with_settings(&cc.egui_ctx, Settings::load(Some(storage)), None, keep)
+    }
+
+    /// The app with these settings. A token in them (from an old settings file) moves to
+    /// the token's store; without one, the store's token is read.
     pub(crate) fn with_settings(
         ctx: &egui::Context,
-        settings: Settings,
+        mut settings: Settings,
         log_feed: Option<LogFeed>,
+        keep: Keep,
     ) -> Self {
         let os_language = Language::from_os();
         let language = settings.language.unwrap_or(os_language);
-        Self {
+        let mut startup = Vec::new();
+        let mut kept = String::new();
+        if settings.token.trim().is_empty() {
+            match keep.secrets.load() {
+                Ok(Some((token, place))) => {
+                    settings.token.clone_from(&token);
+                    match place {
+                        Place::File {
+                            path,
+                            why: Some(why),
+                        } => {
+                            startup.push(Notice::TokenInFile {
+                                path: path.display().to_string(),
+                                why: Some(why),
+                            });
+                            kept = token;
+                        }
+                        // In the file from a run without a keychain, and the keychain
+                        // works now: `kept` stays empty, so it moves there below.
+                        Place::File { why: None, .. } => {}
+                        Place::Keychain | Place::Nowhere => kept = token,
+                    }
+                }
+                Ok(None) => {}
+                Err(error) => startup.push(Notice::TokenKeepFailed(error.to_string())),
+            }
+        }
+        let waker_ctx = ctx.clone();
+        let tokens = TokenKeeper::start(keep.secrets, kept, move || waker_ctx.request_repaint());
+        let mut app = Self {
             settings,
             os_language,
             ctx: ctx.clone(),
@@ -125,7 +223,20 @@ impl App {
             show_shortcuts: false,
             show_about: false,
             applied_theme: None,
+            known_servers: keep.known_servers,
+            key_check: KeyCheck::Idle,
+            key_changed: None,
+            token_fallback_noted: startup
+                .iter()
+                .any(|n| matches!(n, Notice::TokenInFile { .. })),
+            tokens,
+        };
+        // An old settings file's token: into the store (the settings never write it).
+        app.keep_token();
+        for notice in startup {
+            app.notify(notice);
         }
+        app
     }
 
     // ---- What tests and benchmarks read -------------------------------------------------
@@ -167,7 +278,21 @@ impl App {
 
     /// The connection as the status light shows it.
     pub fn link(&self) -> Link {
-        self.session.link()
+        if self.key_check.is_busy() {
+            Link::CheckingKey
+        } else {
+            self.session.link()
+        }
+    }
+
+    /// Whether the trust dialog asks about a new server's key.
+    pub fn is_asking_trust(&self) -> bool {
+        matches!(self.key_check, KeyCheck::Asking { .. })
+    }
+
+    /// Whether the forget-key confirmation is open.
+    pub fn is_confirming_forget_key(&self) -> bool {
+        matches!(self.confirm, Some(Confirmation::ForgetKey(_)))
     }
 
     /// The kind of server, once known.
@@ -211,6 +336,11 @@ impl App {
         self.local.local_endpoint()
     }
 
+    /// The embedded server's public key, when it runs encrypted.
+    pub fn local_key(&self) -> Option<crate::net::curve::CurveKey> {
+        self.local.key()
+    }
+
     /// The console's lines as text (all levels).
     pub fn console_text(&mut self) -> String {
         self.console_text_at(ConsoleLevel::Trace)
@@ -239,6 +369,8 @@ impl App {
     fn update(&mut self) {
         self.session.update(self.settings.auto_refresh.period());
         self.flush_notices();
+        self.poll_key_check();
+        self.poll_tokens();
         self.drain_log();
         self.poll_export();
     }
@@ -327,6 +459,30 @@ impl App {
         }
     }
 
+    /// Hands the token to its store when it changed (the worker keeps it).
+    pub(crate) fn keep_token(&mut self) {
+        self.tokens.keep(&self.settings.token);
+    }
+
+    /// Says where the token went: once per run when it is in the fallback file; always
+    /// when it could not be kept.
+    fn poll_tokens(&mut self) {
+        for outcome in self.tokens.outcomes() {
+            match outcome {
+                Ok(Place::File { path, why }) => {
+                    if !std::mem::replace(&mut self.token_fallback_noted, true) {
+                        self.notify(Notice::TokenInFile {
+                            path: path.display().to_string(),
+                            why,
+                        });
+                    }
+                }
+                Ok(Place::Keychain | Place::Nowhere) => {}
+                Err(error) => self.notify(Notice::TokenKeepFailed(error.to_string())),
+            }
+        }
+    }
+
     fn poll_export(&mut self) {
         let Some(outcome) = self.export.as_mut().and_then(ExportJob::poll) else {
             return;
@@ -354,6 +510,7 @@ impl eframe::App for App {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        self.keep_token();
         self.settings.save(storage);
     }
 }
@@ -363,6 +520,8 @@ impl Drop for App {
         // The client first, so it does not retry against a server that is going away.
         self.session.disconnect();
         self.local.stop();
+        // The token as typed last; the keeper's own drop waits for it to be written.
+        self.keep_token();
     }
 }
 
@@ -383,7 +542,12 @@ mod tests {
             language: Some(Language::En),
             ..Settings::default()
         };
-        let app = App::with_settings(&egui::Context::default(), settings, Some(feed));
+        let app = App::with_settings(
+            &egui::Context::default(),
+            settings,
+            Some(feed),
+            Keep::nowhere(),
+        );
         (app, subscriber)
     }
 

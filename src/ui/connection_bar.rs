@@ -20,6 +20,8 @@ pub enum ConnectionIntent {
     Disconnect,
     /// Switch the embedded server on or off.
     LocalServer(bool),
+    /// Forget the key remembered for the server whose key changed (asks first).
+    ForgetKey,
 }
 
 /// The connection as the UI shows it.
@@ -27,6 +29,8 @@ pub enum ConnectionIntent {
 pub enum Link {
     /// No client runs.
     Idle,
+    /// The server's key is checked (or the user asked to trust it) before connecting.
+    CheckingKey,
     /// A client runs; this is the engine's last word on its connection.
     Engine(ConnectionState),
 }
@@ -42,10 +46,14 @@ pub struct BarView<'a> {
     pub live: Option<&'a LiveState>,
     /// The last reply's round trip.
     pub round_trip: Option<Duration>,
+    /// The server's key, while the connection is encrypted.
+    pub server_key: Option<&'a crate::net::curve::CurveKey>,
     /// The embedded server's address, when it runs.
     pub local_endpoint: Option<&'a str>,
     /// Where the embedded server keeps its list on disk, when there is a data folder.
     pub data_dir: Option<&'a std::path::Path>,
+    /// The server (`HOST:PORT`) whose key changed at the last attempt, if any.
+    pub key_changed: Option<&'a str>,
 }
 
 /// The colour of the status light and the text beside it.
@@ -56,6 +64,7 @@ pub fn light(link: Link, language: Language) -> (egui::Color32, String) {
     let red = egui::Color32::from_rgb(210, 50, 50);
     match link {
         Link::Idle => (egui::Color32::GRAY, t.state_idle.to_owned()),
+        Link::CheckingKey => (amber, t.state_checking_key.to_owned()),
         Link::Engine(state) => {
             let colour = match state {
                 ConnectionState::Connected => green,
@@ -181,9 +190,19 @@ pub fn connection_bar_ui(
                     .on_hover_text(tip);
             }
         }
+        if let Some(key) = view.server_key {
+            ui.label(egui::RichText::new(format!("· {}", t.encrypted)).weak())
+                .on_hover_text(language.encrypted_tip(&key.fingerprint()));
+        }
         if let Some(rtt) = view.round_trip {
             ui.label(egui::RichText::new(language.round_trip(rtt)).weak())
                 .on_hover_text(t.round_trip_tip);
+        }
+        if view.key_changed.is_some() && !running {
+            let text = egui::RichText::new(t.forget_key).color(ui.visuals().error_fg_color);
+            if ui.button(text).on_hover_text(t.forget_key_tip).clicked() {
+                intent = Some(ConnectionIntent::ForgetKey);
+            }
         }
     });
 

@@ -1,13 +1,18 @@
 //! The embedded ("local") server: a zlist server running inside the app, for the
 //! single-machine demo. Starting it binds synchronously (so "port in use" comes back at
-//! once as a clear error) and serving happens on the server's own thread.
+//! once as a clear error) and serving happens on the server's own thread. Listening beyond
+//! loopback it encrypts (CURVE) with its host key (`server_key::for_storage`: kept in its
+//! data directory, or made for this run when the list is in memory); the app connects to
+//! it with that key, with no question asked.
 
 use std::path::PathBuf;
 
-use crate::net::access::{AccessPolicy, Token};
+use crate::net::access::{self, AccessPolicy, Token};
+use crate::net::curve::{CurveKey, ServerKeys};
 use crate::net::endpoint::{self, Role};
 use crate::net::list::RemoteList;
 use crate::net::server::{Publish, Server, ServerConfig};
+use crate::net::server_key;
 use crate::net::store::Storage;
 use crate::ui::settings::LocalServerSettings;
 
@@ -26,6 +31,8 @@ pub struct LocalServer {
     server: Option<Server>,
     /// The token clients must present; `None`: none (loopback-only when bound publicly).
     token: Option<Token>,
+    /// Its public key, while it runs encrypted.
+    key: Option<CurveKey>,
 }
 
 impl LocalServer {
@@ -54,8 +61,30 @@ impl LocalServer {
             _ => Storage::Memory,
         };
         let bind = settings.bind.trim().to_owned();
+        let mut access = AccessPolicy::for_bind(&bind, self.token.clone(), Vec::new(), false);
+        // Beyond loopback, encrypted with the server's own key pair (its host key).
+        let key = if access::is_loopback_bind(&bind) {
+            None
+        } else {
+            let (keys, origin) =
+                server_key::for_storage(&storage).map_err(|error| error.to_string())?;
+            let public = keys.public;
+            access = access
+                .with_curve(ServerKeys {
+                    keys,
+                    clients: None,
+                })
+                .map_err(|error| error.to_string())?;
+            tracing::info!(
+                key = %public,
+                fingerprint = public.fingerprint(),
+                ?origin,
+                "the local server encrypts (CURVE)"
+            );
+            Some(public)
+        };
         let config = ServerConfig {
-            access: AccessPolicy::for_bind(&bind, self.token.clone(), Vec::new(), false),
+            access,
             bind,
             storage,
             // Live updates one port up (or on a free port when the bind port is 0), so
@@ -68,11 +97,13 @@ impl LocalServer {
         let local = server.local_endpoint();
         tracing::info!(endpoint = server.endpoint(), "local server started");
         self.server = Some(server);
+        self.key = key;
         Ok(local)
     }
 
     /// Stops the server if it runs (joins its thread; its list is dropped).
     pub fn stop(&mut self) {
+        self.key = None;
         if let Some(server) = self.server.take() {
             match server.stop() {
                 Ok(list) => tracing::info!(elements = list.len(), "local server stopped"),
@@ -89,6 +120,11 @@ impl LocalServer {
     /// The address it listens on, when it runs.
     pub fn endpoint(&self) -> Option<&str> {
         self.server.as_ref().map(Server::endpoint)
+    }
+
+    /// Its public key, when it runs encrypted (it listens beyond loopback).
+    pub fn key(&self) -> Option<CurveKey> {
+        self.key
     }
 
     /// The address a client on this machine uses, when it runs.
@@ -139,6 +175,28 @@ mod tests {
         assert!(!second.is_running());
         first.stop();
         assert!(!first.is_running());
+    }
+
+    #[test]
+    fn beyond_loopback_it_encrypts_with_the_host_key_in_its_data_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join(DATA_SUBDIR);
+        let mut server = LocalServer::default();
+        server.start(&in_memory("tcp://127.0.0.1:0")).unwrap();
+        assert_eq!(server.key(), None, "loopback stays plain");
+        let settings = LocalServerSettings {
+            bind: "tcp://0.0.0.0:0".to_owned(),
+            persist: true,
+        };
+        server.start_in(&settings, Some(data.clone())).unwrap();
+        let key = server.key().expect("a public bind encrypts");
+        let (pair, _) = server_key::load_or_create(&data).unwrap();
+        assert_eq!(pair.public, key);
+        server.stop();
+        assert_eq!(server.key(), None);
+        server.start_in(&settings, Some(data)).unwrap();
+        assert_eq!(server.key(), Some(key), "the same key on every start");
+        server.stop();
     }
 
     #[test]

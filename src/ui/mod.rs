@@ -19,6 +19,7 @@ pub mod log_capture;
 pub mod log_file;
 pub mod paste;
 pub mod perf;
+pub mod secrets;
 pub mod server_info;
 pub mod settings;
 pub mod shortcuts;
@@ -27,7 +28,7 @@ pub mod status;
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
-pub use app::App;
+pub use app::{App, Keep};
 pub use perf::frame_cost_bench;
 pub use settings::Settings;
 

@@ -28,7 +28,7 @@ pub fn frame_cost_bench(rows: usize, console_lines: usize) -> Duration {
         language: Some(crate::ui::i18n::Language::En),
         ..Settings::default()
     };
-    let mut app = App::with_settings(&ctx, settings, None);
+    let mut app = App::with_settings(&ctx, settings, None, crate::ui::app::Keep::nowhere());
     app.show_list((0..rows).map(|i| format!("element {i}")).collect());
     let now = SystemTime::now();
     for i in 0..console_lines {
@@ -74,7 +74,12 @@ mod tests {
             language: Some(crate::ui::i18n::Language::En),
             ..Settings::default()
         };
-        let mut app = App::with_settings(&egui::Context::default(), settings, None);
+        let mut app = App::with_settings(
+            &egui::Context::default(),
+            settings,
+            None,
+            crate::ui::app::Keep::nowhere(),
+        );
         app.show_list((0..1_000_000).map(|i| format!("element {i}")).collect());
         let mut harness = egui_kittest::Harness::builder()
             .with_size(egui::vec2(1280.0, 800.0))

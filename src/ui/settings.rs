@@ -1,6 +1,7 @@
 //! What the app remembers between runs (eframe persistence): endpoint, recent endpoints,
 //! embedded server options, console, theme and language. The window size is remembered by
-//! eframe itself. Channels, handles and fetched data are kept out of here.
+//! eframe itself. Channels, handles and fetched data are kept out of here, and so is the
+//! token: it is kept in the OS keychain (`secrets.rs`), never in the settings file.
 
 use serde::{Deserialize, Serialize};
 
@@ -157,7 +158,9 @@ pub struct Settings {
     /// The embedded server.
     pub local_server: LocalServerSettings,
     /// The access token for servers that require one (empty: none). Also required of
-    /// clients by the embedded server when set.
+    /// clients by the embedded server when set. Never written to the settings file (the
+    /// app keeps it in the OS keychain); read from an old file only, to move it there.
+    #[serde(skip_serializing)]
     pub token: String,
     /// The CURVE server key (Z85 text or a .key file's path); empty: no encryption.
     pub server_key: String,
@@ -274,6 +277,19 @@ mod tests {
         let partial: Settings = serde_json::from_str(r#"{"endpoint":"h:1"}"#).unwrap();
         assert_eq!(partial.endpoint, "h:1");
         assert_eq!(partial.local_server.bind, DEFAULT_LOCAL_BIND);
+    }
+
+    #[test]
+    fn the_token_is_never_written_but_an_old_files_token_is_read_to_move_it() {
+        let settings = Settings {
+            token: "s3cret-token".to_owned(),
+            ..Settings::default()
+        };
+        let json = serde_json::to_string(&settings).unwrap();
+        assert!(!json.contains("s3cret-token"), "{json}");
+        assert!(!json.contains("\"token\""), "{json}");
+        let old: Settings = serde_json::from_str(r#"{"token":"old-one"}"#).unwrap();
+        assert_eq!(old.token, "old-one");
     }
 
     #[test]

@@ -10,11 +10,11 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use zlist::net::client::{ConnectionState, LiveState};
 use zlist::net::protocol::ServerKind;
-use zlist::ui::App;
 use zlist::ui::connection_bar::Link;
 use zlist::ui::i18n::Language;
 use zlist::ui::settings::{LocalServerSettings, Settings};
 use zlist::ui::status::StatusKind;
+use zlist::ui::{App, Keep};
 
 /// How long any one wait may take before the test fails.
 const DEADLINE: Duration = Duration::from_secs(15);
@@ -33,10 +33,37 @@ fn test_settings() -> Settings {
     }
 }
 
-fn gui(settings: Settings) -> Harness<'static, App> {
-    Harness::<App>::builder()
+/// The app in a harness, keeping its trusted servers and its token in a temporary folder
+/// of its own (never the user's files or keychain), removed with it.
+struct Gui {
+    harness: Harness<'static, App>,
+    dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for Gui {
+    type Target = Harness<'static, App>;
+    fn deref(&self) -> &Self::Target {
+        &self.harness
+    }
+}
+
+impl std::ops::DerefMut for Gui {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.harness
+    }
+}
+
+fn gui(settings: Settings) -> Gui {
+    gui_in(settings, tempfile::tempdir().unwrap())
+}
+
+/// The app keeping its trusted servers and token in `dir`.
+fn gui_in(settings: Settings, dir: tempfile::TempDir) -> Gui {
+    let keep = Keep::in_dir(dir.path());
+    let harness = Harness::<App>::builder()
         .with_size(egui::vec2(1280.0, 820.0))
-        .build_eframe(move |cc| App::new_for_test(cc, settings))
+        .build_eframe(move |cc| App::new_for_test(cc, settings, keep));
+    Gui { harness, dir }
 }
 
 /// Steps frames until `done` holds; fails with the status line and console otherwise.
@@ -570,7 +597,7 @@ fn gui_console_shows_the_engines_trail_and_can_be_hidden() {
 }
 
 /// The app, connected to the seed's Python server and showing its list.
-fn connected_to_seed(seed: &crate::client::SeedServer) -> Harness<'static, App> {
+fn connected_to_seed(seed: &crate::client::SeedServer) -> Gui {
     let mut settings = test_settings();
     settings.endpoint = seed.endpoint.clone();
     settings.timeout_ms = 3000;
@@ -1025,16 +1052,8 @@ fn gui_server_status_window_explains_that_the_seed_does_not_report_it() {
 }
 
 #[test]
-fn gui_curve_server_key_encrypts_when_the_build_can_and_says_why_not_otherwise() {
-    use zlist::net::curve::{self, KeyPair};
-    if !curve::available() {
-        assert!(std::env::var_os("ZLIST_EXPECT_CURVE").is_none());
-        let mut harness = gui(test_settings());
-        harness.step();
-        let field = harness.get_by_role_and_label(Role::TextInput, "Server key");
-        assert!(field.accesskit_node().is_disabled(), "no CURVE, no key");
-        return;
-    }
+fn gui_a_typed_server_key_pins_it_and_encrypts_with_no_question() {
+    use zlist::net::curve::KeyPair;
     let keys = KeyPair::generate().unwrap();
     let server = crate::curve::curve_server(&keys, None);
     let mut settings = test_settings();
@@ -1066,6 +1085,482 @@ fn gui_curve_server_key_encrypts_when_the_build_can_and_says_why_not_otherwise()
     wait_for(&mut harness, "the element", |app| {
         app.list_items() == ["cifrado"]
     });
+    assert!(!harness.state().is_asking_trust());
     drop(harness);
     assert_eq!(server.stop().unwrap().items(), ["cifrado"]);
+}
+
+// ---- Encrypted by default: trust on first use, the local server's key, the token ----
+
+/// A loopback port whose next two ports (updates, and the key port) are free too.
+fn port_with_key_port() -> u16 {
+    loop {
+        let port = crate::support::free_port();
+        if std::net::TcpListener::bind(("127.0.0.1", port + 2)).is_ok() {
+            return port;
+        }
+    }
+}
+
+/// An encrypting server with `keys` on 127.0.0.1, serving its key on the request port + 2
+/// as `zlist server` does, where the app looks for it.
+fn encrypting_server(keys: &zlist::net::curve::KeyPair) -> zlist::net::server::Server {
+    use zlist::net::access::AccessPolicy;
+    use zlist::net::curve::ServerKeys;
+    use zlist::net::server::{Publish, Server, ServerConfig};
+    let port = port_with_key_port();
+    let bind = format!("tcp://127.0.0.1:{port}");
+    let access = AccessPolicy::for_bind(&bind, None, vec![], false)
+        .with_curve(ServerKeys {
+            keys: keys.clone(),
+            clients: None,
+        })
+        .unwrap();
+    let server = Server::start(
+        ServerConfig {
+            bind,
+            access,
+            publish: Publish::NextPort,
+            ..ServerConfig::default()
+        },
+        Default::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        server.key_endpoint(),
+        Some(format!("tcp://127.0.0.1:{}", port + 2).as_str())
+    );
+    server
+}
+
+/// The requests `server` (whose key is `key`) handled so far, asked over CURVE with
+/// `zlist.status` (which does not count itself).
+fn requests_handled(server: &zlist::net::server::Server, key: zlist::net::curve::CurveKey) -> u64 {
+    use zlist::net::curve::{ClientKeys, KeyPair};
+    let context = zmq::Context::new();
+    let socket = context.socket(zmq::REQ).unwrap();
+    socket.set_linger(0).unwrap();
+    socket
+        .set_rcvtimeo(crate::support::REPLY_TIMEOUT.as_millis() as i32)
+        .unwrap();
+    ClientKeys {
+        server: key,
+        own: KeyPair::generate().unwrap(),
+    }
+    .apply(&socket)
+    .unwrap();
+    socket.connect(server.endpoint()).unwrap();
+    let reply = crate::support::request(&socket, zlist::net::protocol::STATUS);
+    zlist::net::status::ServerStatus::parse(&reply)
+        .unwrap()
+        .requests
+}
+
+/// The known-servers file of the app in `dir`.
+fn known_in(dir: &std::path::Path) -> zlist::net::known_servers::KnownServers {
+    zlist::net::known_servers::KnownServers::open(&dir.join(zlist::net::known_servers::FILE_NAME))
+        .unwrap()
+}
+
+/// Connected to the server, with its list.
+fn connected(app: &App) -> bool {
+    app.has_list() && app.link() == Link::Engine(ConnectionState::Connected)
+}
+
+#[test]
+fn gui_first_contact_asks_to_trust_the_fingerprint_and_the_remembered_key_asks_no_more() {
+    use zlist::net::curve::KeyPair;
+    let keys = KeyPair::generate().unwrap();
+    let server = encrypting_server(&keys);
+    let mut settings = test_settings();
+    settings.endpoint = server.endpoint().to_owned();
+    let mut harness = gui(settings.clone());
+    click_button(&mut harness, "Connect");
+    wait_for(&mut harness, "the trust dialog", App::is_asking_trust);
+    harness.step();
+    assert!(harness.query_by_label("Trust this server?").is_some());
+    assert!(
+        harness.query_by_label(&keys.public.fingerprint()).is_some(),
+        "the dialog shows the fingerprint"
+    );
+    assert!(
+        harness.query_by_label(&keys.public.to_string()).is_some(),
+        "and the whole key"
+    );
+    let server_name = server.endpoint().trim_start_matches("tcp://").to_owned();
+    assert!(harness.query_by_label(&server_name).is_some());
+    assert_eq!(harness.state().link(), Link::CheckingKey);
+    assert_eq!(known_in(harness.dir.path()).lookup(server.endpoint()), None);
+
+    click_button(&mut harness, "Trust");
+    wait_for(&mut harness, "the encrypted connection", connected);
+    assert_eq!(
+        known_in(harness.dir.path()).lookup(server.endpoint()),
+        Some(keys.public)
+    );
+    harness.step();
+    assert!(
+        harness.query_by_label("· encrypted").is_some(),
+        "the bar says so"
+    );
+    let console = harness.state_mut().console_text();
+    assert!(console.contains("(encrypted, CURVE)"), "{console}");
+    assert!(console.contains(&keys.public.fingerprint()), "{console}");
+    set_field(&mut harness, "Value", "cifrado");
+    harness.key_press(egui::Key::Enter);
+    wait_for(&mut harness, "the element", |app| {
+        app.list_items() == ["cifrado"]
+    });
+
+    // Again, and from a new window on the same known servers: no question.
+    click_button(&mut harness, "Disconnect");
+    click_button(&mut harness, "Connect");
+    wait_for(&mut harness, "the second connection", |app| {
+        assert!(
+            !app.is_asking_trust(),
+            "a remembered key is not asked about"
+        );
+        connected(app)
+    });
+    let Gui { harness, dir } = harness;
+    drop(harness);
+    let mut harness = gui_in(settings, dir);
+    click_button(&mut harness, "Connect");
+    wait_for(&mut harness, "a new window's connection", |app| {
+        assert!(
+            !app.is_asking_trust(),
+            "a remembered key is not asked about"
+        );
+        connected(app) && app.list_items() == ["cifrado"]
+    });
+    drop(harness);
+    assert_eq!(server.stop().unwrap().items(), ["cifrado"]);
+}
+
+#[test]
+fn gui_a_changed_key_is_refused_loudly_and_forgotten_only_after_confirming() {
+    use zlist::net::curve::KeyPair;
+    let keys = KeyPair::generate().unwrap();
+    let server = encrypting_server(&keys);
+    let dir = tempfile::tempdir().unwrap();
+    let impostor = KeyPair::generate().unwrap().public;
+    known_in(dir.path())
+        .remember(server.endpoint(), impostor)
+        .unwrap();
+    let mut settings = test_settings();
+    settings.endpoint = server.endpoint().to_owned();
+    let mut harness = gui_in(settings, dir);
+    click_button(&mut harness, "Connect");
+    wait_for(&mut harness, "the refusal", |app| {
+        app.status().text.contains("The server's key has changed")
+    });
+    let status = status_text(&harness);
+    assert_eq!(harness.state().status().kind, StatusKind::Error);
+    assert!(status.contains("someone may be intercepting"), "{status}");
+    assert!(status.contains(&keys.public.fingerprint()), "{status}");
+    assert!(status.contains(&impostor.fingerprint()), "{status}");
+    assert!(status.contains("Nothing was sent"), "{status}");
+    // Nothing was connected, nor sent: no engine ran, its trail is empty.
+    harness.run_steps(3);
+    assert_eq!(harness.state().link(), Link::Idle);
+    assert!(!harness.state().is_asking_trust());
+    assert_eq!(harness.state().server_kind(), None);
+    let console = harness.state_mut().console_text();
+    assert!(
+        console.contains("The server's key has changed"),
+        "{console}"
+    );
+    assert!(!console.contains("Enviando comando"), "{console}");
+    assert_eq!(
+        requests_handled(&server, keys.public),
+        0,
+        "nothing was sent"
+    );
+
+    // Forgetting asks first; backing out keeps the key.
+    click_button(&mut harness, "Forget its key…");
+    assert!(harness.state().is_confirming_forget_key());
+    click_button(&mut harness, "Cancel");
+    assert!(!harness.state().is_confirming_forget_key());
+    assert_eq!(
+        known_in(harness.dir.path()).lookup(server.endpoint()),
+        Some(impostor)
+    );
+    click_button(&mut harness, "Forget its key…");
+    let server_name = server.endpoint().trim_start_matches("tcp://").to_owned();
+    assert!(
+        harness
+            .query_by_label_contains(&format!(
+                "The app forgets the key remembered for {server_name}"
+            ))
+            .is_some()
+    );
+    click_button(&mut harness, "Forget the key");
+    assert_eq!(known_in(harness.dir.path()).lookup(server.endpoint()), None);
+    assert!(status_text(&harness).contains("is forgotten"));
+    assert!(
+        harness
+            .query_by_role_and_label(Role::Button, "Forget its key…")
+            .is_none()
+    );
+
+    // Connecting again asks; Cancel connects nothing and remembers nothing.
+    click_button(&mut harness, "Connect");
+    wait_for(&mut harness, "the trust dialog", App::is_asking_trust);
+    harness.step();
+    assert!(harness.query_by_label(&keys.public.fingerprint()).is_some());
+    click_button(&mut harness, "Cancel");
+    harness.run_steps(3);
+    assert!(!harness.state().is_asking_trust());
+    assert_eq!(harness.state().link(), Link::Idle);
+    assert!(status_text(&harness).contains("was not trusted"));
+    assert_eq!(known_in(harness.dir.path()).lookup(server.endpoint()), None);
+    let console = harness.state_mut().console_text();
+    assert!(!console.contains("Enviando comando"), "{console}");
+    assert_eq!(
+        requests_handled(&server, keys.public),
+        1,
+        "only the status asked above"
+    );
+    drop(harness);
+    server.stop().unwrap();
+}
+
+#[test]
+fn gui_the_local_server_beyond_loopback_encrypts_and_the_app_uses_its_key_unasked() {
+    let mut settings = test_settings();
+    settings.local_server.bind = "tcp://0.0.0.0:0".to_owned();
+    let mut harness = gui(settings);
+    harness
+        .get_by_role_and_label(Role::CheckBox, "Local server")
+        .click();
+    wait_for(&mut harness, "the local server's list", |app| {
+        assert!(!app.is_asking_trust(), "its own server is not asked about");
+        connected(app)
+    });
+    let console = harness.state_mut().console_text();
+    assert!(
+        console.contains("encrypted, CURVE; fingerprint SHA256:"),
+        "{console}"
+    );
+    assert!(console.contains("(encrypted, CURVE)…"), "{console}");
+    set_field(&mut harness, "Value", "local");
+    harness.key_press(egui::Key::Enter);
+    wait_for(&mut harness, "the element", |app| {
+        app.list_items() == ["local"]
+    });
+    // A plain client (the seed's) gets nothing from it.
+    assert!(harness.query_by_label("· encrypted").is_some());
+    let endpoint = harness.state().local_endpoint().unwrap();
+    let context = zmq::Context::new();
+    let socket = context.socket(zmq::REQ).unwrap();
+    socket.set_linger(0).unwrap();
+    socket.set_rcvtimeo(500).unwrap();
+    socket.connect(&endpoint).unwrap();
+    socket.send("mostrar", 0).unwrap();
+    assert!(
+        socket.recv_bytes(0).is_err(),
+        "a plain client is not served"
+    );
+
+    // On loopback it stays plain, as the seed's clients expect.
+    harness
+        .get_by_role_and_label(Role::CheckBox, "Local server")
+        .click();
+    harness.run_steps(2);
+    set_field(&mut harness, "Listen on", "tcp://127.0.0.1:0");
+    start_local_server(&mut harness);
+    let console = harness.state_mut().console_text();
+    let since_restart = console
+        .rsplit("Local server listening on")
+        .next()
+        .unwrap_or_default();
+    assert!(!since_restart.contains("encrypted"), "{console}");
+    assert!(harness.query_by_label("· encrypted").is_none());
+}
+
+/// Settings kept in memory, as eframe keeps them in its file.
+#[derive(Default)]
+struct MemoryStorage(std::collections::HashMap<String, String>);
+
+impl eframe::Storage for MemoryStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_owned(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
+
+/// What the app writes to its settings file now.
+fn saved_settings(harness: &mut Harness<'_, App>) -> String {
+    let mut storage = MemoryStorage::default();
+    eframe::App::save(harness.state_mut(), &mut storage);
+    let text: Vec<String> = storage.0.into_values().collect();
+    assert!(!text.is_empty(), "the settings are saved");
+    text.join("\n")
+}
+
+/// The token file of the app in `dir`, once its keeper wrote `token` there.
+fn wait_for_token_file(harness: &mut Harness<'_, App>, dir: &std::path::Path, token: &str) {
+    let path = dir.join(zlist::ui::secrets::FILE_NAME);
+    wait_for(harness, "the token file", |_| {
+        std::fs::read_to_string(&path).is_ok_and(|text| text == token)
+    });
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+}
+
+#[test]
+fn gui_the_token_is_kept_in_a_private_file_without_a_keychain_never_in_the_settings() {
+    let mut settings = test_settings();
+    settings.endpoint = format!("127.0.0.1:{}", crate::support::free_port());
+    let mut harness = gui(settings.clone());
+    harness.step();
+    set_token(&mut harness, "s3cret-token");
+    click_button(&mut harness, "Connect");
+    let dir = harness.dir.path().to_owned();
+    wait_for_token_file(&mut harness, &dir, "s3cret-token");
+    wait_for(&mut harness, "the note on the keychain", |app| {
+        app.status().text.contains("No OS keychain available")
+    });
+    assert!(status_text(&harness).contains(&dir.display().to_string()));
+    assert_eq!(harness.state().status().kind, StatusKind::Warning);
+    click_button(&mut harness, "Disconnect");
+    let saved = saved_settings(&mut harness);
+    assert!(!saved.contains("s3cret-token"), "{saved}");
+
+    // The next run reads it from the store.
+    let Gui { harness, dir } = harness;
+    drop(harness);
+    let mut harness = gui_in(settings, dir);
+    harness.step();
+    assert_eq!(harness.state().settings().token, "s3cret-token");
+    // Cleared, it is kept nowhere.
+    set_token(&mut harness, "");
+    let _ = saved_settings(&mut harness);
+    let path = harness.dir.path().join(zlist::ui::secrets::FILE_NAME);
+    wait_for(&mut harness, "the token file's removal", |_| !path.exists());
+}
+
+#[test]
+fn gui_a_token_in_old_settings_moves_to_the_store_and_leaves_the_settings() {
+    /// The settings as an older zlist wrote them, token included.
+    #[derive(serde::Serialize)]
+    struct OldSettings {
+        token: String,
+        language: Option<Language>,
+    }
+    let mut old = MemoryStorage::default();
+    eframe::set_value(
+        &mut old,
+        eframe::APP_KEY,
+        &OldSettings {
+            token: "old-token".to_owned(),
+            language: Some(Language::En),
+        },
+    );
+    assert!(old.0.values().any(|text| text.contains("old-token")));
+    let dir = tempfile::tempdir().unwrap();
+    let keep = Keep::in_dir(dir.path());
+    let mut harness = Harness::<App>::builder()
+        .with_size(egui::vec2(1280.0, 820.0))
+        .build_eframe(move |cc| App::restored_for_test(cc, &old, keep));
+    assert_eq!(harness.state().settings().token, "old-token");
+    wait_for_token_file(&mut harness, dir.path(), "old-token");
+    let saved = saved_settings(&mut harness);
+    assert!(!saved.contains("old-token"), "{saved}");
+    assert_eq!(harness.state().language(), Language::En);
+}
+
+#[test]
+fn gui_a_token_goes_inside_the_local_servers_encryption_beyond_loopback() {
+    let mut settings = test_settings();
+    settings.local_server.bind = "tcp://0.0.0.0:0".to_owned();
+    settings.token = "class-token".to_owned();
+    let mut harness = gui(settings);
+    harness
+        .get_by_role_and_label(Role::CheckBox, "Local server")
+        .click();
+    wait_for(&mut harness, "the local server's list", connected);
+    assert!(harness.query_by_label("· encrypted").is_some());
+    set_field(&mut harness, "Value", "with-token");
+    harness.key_press(egui::Key::Enter);
+    wait_for(&mut harness, "the element", |app| {
+        app.list_items() == ["with-token"]
+    });
+    // A client with the server's key but without the token is refused.
+    let endpoint = harness.state().local_endpoint().unwrap();
+    let server = harness.state().local_key().expect("it encrypts");
+    let status = zlist::net::client::spawn(
+        zlist::net::client::ClientOptions {
+            endpoint,
+            timeout: Duration::from_millis(500),
+            tries: 1,
+            token: None,
+            curve: Some(zlist::net::curve::ClientKeys {
+                server,
+                own: zlist::net::curve::KeyPair::generate().unwrap(),
+            }),
+            live: false,
+        },
+        Box::new(|| {}),
+    );
+    let (handle, events) = status.unwrap();
+    let id = handle.send(zlist::net::protocol::Command::Show);
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match events.recv_timeout(left).expect("an answer or a failure") {
+            zlist::net::client::ClientEvent::Failed {
+                id: failed, error, ..
+            } if failed == id => {
+                use zlist::net::client::RequestFailure;
+                assert!(
+                    matches!(
+                        error,
+                        RequestFailure::Refused { .. } | RequestFailure::HandshakeFailed { .. }
+                    ),
+                    "{error:?}"
+                );
+                break;
+            }
+            zlist::net::client::ClientEvent::Reply(reply) if reply.id == id => {
+                panic!("served without the token: {reply:?}")
+            }
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn gui_the_trust_dialog_speaks_portuguese_and_cancel_remembers_nothing() {
+    use zlist::net::curve::KeyPair;
+    let keys = KeyPair::generate().unwrap();
+    let server = encrypting_server(&keys);
+    let mut settings = test_settings();
+    settings.language = Some(Language::PtBr);
+    settings.endpoint = server.endpoint().to_owned();
+    let mut harness = gui(settings);
+    click_button(&mut harness, "Conectar");
+    wait_for(&mut harness, "the trust dialog", App::is_asking_trust);
+    harness.step();
+    assert!(harness.query_by_label("Confiar neste servidor?").is_some());
+    assert!(harness.query_by_label("Impressão digital").is_some());
+    assert!(harness.query_by_label(&keys.public.fingerprint()).is_some());
+    click_button(&mut harness, "Cancelar");
+    harness.run_steps(2);
+    assert_eq!(harness.state().link(), Link::Idle);
+    assert!(status_text(&harness).contains("não foi aceita"));
+    assert_eq!(known_in(harness.dir.path()).lookup(server.endpoint()), None);
+    drop(harness);
+    server.stop().unwrap();
 }

@@ -1,14 +1,18 @@
 //! The app's modal dialogs: one confirmation modal for every question that needs a yes
-//! (Clear today), and the paste window. Each returns the user's answer; the app acts on it.
+//! (clearing the list, forgetting a server's key), the trust dialog for a new server's key,
+//! and the paste window. Each returns the user's answer; the app acts on it.
 
+use crate::net::curve::CurveKey;
 use crate::ui::i18n::Language;
 use crate::ui::paste;
 
 /// A question the app asks before doing something that cannot be undone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum Confirmation {
     /// Clear the whole list.
     Clear,
+    /// Forget the key remembered for this server (`HOST:PORT`).
+    ForgetKey(String),
 }
 
 /// The words of a confirmation.
@@ -26,13 +30,19 @@ pub(crate) struct ConfirmText {
 
 impl Confirmation {
     /// Its words in `language`, for a list of `len` elements.
-    pub(crate) fn text(self, language: Language, len: usize) -> ConfirmText {
+    pub(crate) fn text(&self, language: Language, len: usize) -> ConfirmText {
         let t = language.texts();
         match self {
             Self::Clear => ConfirmText {
                 title: t.clear_title,
                 question: language.clear_question(len),
                 confirm: t.clear_confirm,
+                cancel: t.cancel,
+            },
+            Self::ForgetKey(server) => ConfirmText {
+                title: t.forget_key_title,
+                question: language.forget_key_question(server),
+                confirm: t.forget_key_confirm,
                 cancel: t.cancel,
             },
         }
@@ -44,7 +54,7 @@ impl Confirmation {
 /// while they have not answered.
 pub(crate) fn confirm_ui(
     ctx: &egui::Context,
-    what: Confirmation,
+    what: &Confirmation,
     text: &ConfirmText,
 ) -> Option<bool> {
     modal_ui(ctx, egui::Id::unique(("zlist-confirm", what)), |ui| {
@@ -54,6 +64,46 @@ pub(crate) fn confirm_ui(
         ui.add_space(8.0);
         let confirm = egui::RichText::new(text.confirm).color(ui.visuals().error_fg_color);
         answer_ui(ui, egui::Button::new(confirm), true, text.cancel)
+    })
+}
+
+/// Draws the trust dialog for the server `server` (`HOST:PORT`) presenting `key` for the
+/// first time; returns `Some(true)` to trust it, `Some(false)` not to (Cancel, Escape or a
+/// click outside), `None` while the user has not answered.
+pub(crate) fn trust_ui(
+    ctx: &egui::Context,
+    server: &str,
+    key: &CurveKey,
+    language: Language,
+) -> Option<bool> {
+    let t = language.texts();
+    modal_ui(ctx, egui::Id::unique("zlist-trust"), |ui| {
+        ui.set_max_width(520.0);
+        ui.heading(t.trust_title);
+        ui.label(t.trust_explain);
+        ui.add_space(6.0);
+        egui::Grid::new("zlist-trust-grid")
+            .num_columns(2)
+            .spacing([12.0, 6.0])
+            .show(ui, |ui| {
+                ui.label(t.server_label);
+                ui.label(egui::RichText::new(server).monospace().strong());
+                ui.end_row();
+                ui.label(t.trust_fingerprint);
+                ui.add(
+                    egui::Label::new(egui::RichText::new(key.fingerprint()).monospace().strong())
+                        .selectable(true),
+                );
+                ui.end_row();
+                ui.label(t.trust_key);
+                ui.add(
+                    egui::Label::new(egui::RichText::new(key.to_string()).monospace())
+                        .selectable(true),
+                );
+                ui.end_row();
+            });
+        ui.add_space(8.0);
+        answer_ui(ui, egui::Button::new(t.trust_confirm), true, t.cancel)
     })
 }
 
@@ -118,6 +168,15 @@ fn answer_ui(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forgetting_a_key_names_the_server_in_both_languages() {
+        for language in Language::ALL {
+            let text = Confirmation::ForgetKey("10.0.0.1:1234".to_owned()).text(language, 0);
+            assert!(text.question.contains("10.0.0.1:1234"), "{}", text.question);
+            assert_eq!(text.confirm, language.texts().forget_key_confirm);
+        }
+    }
 
     #[test]
     fn the_clear_confirmation_names_the_list_size_in_both_languages() {

@@ -27,7 +27,8 @@ impl App {
             self.applied_theme = Some(self.settings.theme);
         }
         let mut intents = Vec::new();
-        let modal_open = self.confirm.is_some() || self.paste_text.is_some();
+        let modal_open =
+            self.confirm.is_some() || self.paste_text.is_some() || self.is_asking_trust();
         if !modal_open {
             intents.extend(shortcuts::pressed(&ctx).into_iter().map(Intent::Shortcut));
             if self.session.is_connected()
@@ -106,13 +107,16 @@ impl App {
     /// The connection bar.
     fn connection_ui(&mut self, ui: &mut egui::Ui, language: Language) -> Option<Intent> {
         let local_endpoint = self.local.endpoint().map(str::to_owned);
+        let server_key = self.session.server_key();
         let view = BarView {
-            link: self.session.link(),
+            link: self.link(),
             server: self.session.server_kind(),
             live: self.session.live(),
             round_trip: self.session.round_trip(),
+            server_key: server_key.as_ref(),
             local_endpoint: local_endpoint.as_deref(),
             data_dir: self.local_data_dir.as_deref(),
+            key_changed: self.key_changed.as_deref(),
         };
         connection_bar::connection_bar_ui(ui, &mut self.settings, view, language)
             .map(Intent::Connection)
@@ -152,11 +156,14 @@ impl App {
     /// The windows over the panels: the confirmation, the paste window, help, the server
     /// status.
     fn windows_ui(&mut self, ctx: &egui::Context, language: Language, intents: &mut Vec<Intent>) {
-        if let Some(what) = self.confirm {
+        if let Some(what) = &self.confirm {
             let text = what.text(language, self.session.list().items().len());
             if let Some(yes) = dialogs::confirm_ui(ctx, what, &text) {
-                intents.push(Intent::Confirmed(what, yes));
+                intents.push(Intent::Confirmed(what.clone(), yes));
             }
+        }
+        if let Some(trusted) = self.trust_dialog_ui(ctx, language) {
+            intents.push(Intent::Trust(trusted));
         }
         if let Some(text) = &mut self.paste_text
             && let Some(start) = dialogs::paste_ui(ctx, text, language)

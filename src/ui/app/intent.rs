@@ -8,7 +8,8 @@ use crate::ui::app::App;
 use crate::ui::app::dialogs::Confirmation;
 use crate::ui::app::menu::MenuIntent;
 use crate::ui::app::notice::Notice;
-use crate::ui::app::session;
+use crate::ui::app::session::{self, Encryption};
+use crate::ui::app::trust::KeyCheck;
 use crate::ui::connection_bar::ConnectionIntent;
 use crate::ui::export::{ExportFormat, ExportJob};
 use crate::ui::paste;
@@ -36,6 +37,8 @@ pub(crate) enum Intent {
     ServerInfo(ServerInfoIntent),
     /// The answer to a confirmation: go ahead or not.
     Confirmed(Confirmation, bool),
+    /// The answer to the trust dialog: trust the new server's key or not.
+    Trust(bool),
     /// The paste window's answer: append its lines or not.
     Paste(bool),
     /// Several lines were pasted outside the paste window: open it with them.
@@ -63,9 +66,11 @@ impl App {
                         Confirmation::Clear => {
                             self.session.send(Command::Clear);
                         }
+                        Confirmation::ForgetKey(server) => self.forget_key(&server),
                     }
                 }
             }
+            Intent::Trust(trusted) => self.answer_trust(trusted),
             Intent::Paste(start) => {
                 if let Some(text) = self.paste_text.take()
                     && start
@@ -78,10 +83,11 @@ impl App {
         self.flush_notices();
     }
 
-    /// Starts an engine for `endpoint` with the settings' options.
-    fn connect(&mut self, endpoint: &str, local: bool) {
+    /// Starts an engine for `endpoint` with the settings' options, encrypted as
+    /// `encryption` says.
+    pub(crate) fn connect(&mut self, endpoint: &str, local: bool, encryption: Encryption) {
         self.session.disconnect();
-        match session::client_options(&self.settings, endpoint, local) {
+        match session::client_options(&self.settings, endpoint, encryption) {
             Ok(options) => self.session.connect(options, local),
             Err(error) => self.notify(Notice::CurveKey(format!("{error:#}"))),
         }
@@ -89,25 +95,32 @@ impl App {
 
     fn on_connection_intent(&mut self, intent: ConnectionIntent) {
         match intent {
-            ConnectionIntent::Connect => {
-                let endpoint = self.settings.endpoint.trim().to_owned();
-                self.connect(&endpoint, false);
-            }
+            ConnectionIntent::Connect => self.connect_remote(),
             ConnectionIntent::Disconnect => {
+                self.key_check = KeyCheck::Idle;
                 self.session.disconnect();
                 self.notify(Notice::Disconnected);
             }
+            ConnectionIntent::ForgetKey => self.ask_forget_key(),
             ConnectionIntent::LocalServer(true) => {
                 self.session.disconnect();
+                self.key_check = KeyCheck::Idle;
+                self.keep_token();
                 let dir = self.local_data_dir.clone();
                 self.local
                     .set_token(crate::net::access::Token::new(&self.settings.token));
                 match self.local.start_in(&self.settings.local_server, dir) {
                     Ok(endpoint) => {
                         self.settings.endpoint = endpoint.clone();
-                        self.connect(&endpoint, true);
+                        // Its own server: the app knows the key, nothing to ask.
+                        let key = self.local.key();
+                        let encryption = key.map_or(Encryption::Plain, Encryption::Key);
+                        self.connect(&endpoint, true, encryption);
                         let bound = self.local.endpoint().unwrap_or(&endpoint).to_owned();
-                        self.notify(Notice::LocalServerOn(bound));
+                        self.notify(Notice::LocalServerOn {
+                            endpoint: bound,
+                            key,
+                        });
                         self.inputs.focus_value = true;
                     }
                     Err(error) => self.notify(Notice::LocalServerFailed(error)),
@@ -242,7 +255,7 @@ impl App {
             Shortcut::Filter => self.focus_filter = true,
             Shortcut::Export => self.on_action(ActionIntent::Export(ExportFormat::Text)),
             Shortcut::ToggleConnection => {
-                let intent = if self.session.is_connected() {
+                let intent = if self.link() != crate::ui::connection_bar::Link::Idle {
                     ConnectionIntent::Disconnect
                 } else {
                     ConnectionIntent::Connect

@@ -3,6 +3,7 @@
 //! (every word of it from [`crate::ui::i18n`]).
 
 use crate::net::client::{ConnectionState, DebugLine, NotLive, RequestFailure};
+use crate::net::curve::CurveKey;
 use crate::ui::i18n::Language;
 use crate::ui::status::StatusKind;
 
@@ -14,6 +15,8 @@ pub(crate) enum Notice {
     Connecting {
         /// Where it connects.
         endpoint: String,
+        /// Whether with CURVE.
+        encrypted: bool,
     },
     /// The connection is up (remember the endpoint unless it is the embedded server).
     Connected {
@@ -110,8 +113,13 @@ pub(crate) enum Notice {
     },
     /// The user disconnected.
     Disconnected,
-    /// The embedded server listens here.
-    LocalServerOn(String),
+    /// The embedded server listens here (encrypted with this key, beyond loopback).
+    LocalServerOn {
+        /// Where.
+        endpoint: String,
+        /// Its public key when it encrypts.
+        key: Option<CurveKey>,
+    },
     /// The embedded server could not start.
     LocalServerFailed(String),
     /// The embedded server stopped.
@@ -127,6 +135,46 @@ pub(crate) enum Notice {
     ExportCancelled,
     /// The export failed.
     ExportFailed(String),
+    /// The server's key is being checked before connecting to this endpoint.
+    CheckingKey(String),
+    /// The server presents another key than the one remembered: refused, nothing sent.
+    KeyChanged {
+        /// `HOST:PORT`.
+        server: String,
+        /// The key remembered.
+        remembered: CurveKey,
+        /// The key presented.
+        presented: CurveKey,
+    },
+    /// The server's key could not be checked (a corrupt known-servers file, a key port
+    /// answering nonsense): not connected.
+    KeyCheckFailed(String),
+    /// The key check's thread ended without an answer: not connected.
+    KeyCheckStopped,
+    /// The user did not trust this new server (`HOST:PORT`).
+    TrustDeclined(String),
+    /// The user trusted this server's key, now remembered.
+    Trusted {
+        /// `HOST:PORT`.
+        server: String,
+        /// The key.
+        key: CurveKey,
+    },
+    /// A trusted key could not be remembered.
+    RememberFailed(String),
+    /// The key remembered for this server (`HOST:PORT`) was forgotten.
+    KeyForgotten(String),
+    /// Forgetting a key failed.
+    KeyForgetFailed(String),
+    /// No keychain: the token is kept in this file, for this reason.
+    TokenInFile {
+        /// The file.
+        path: String,
+        /// What the keychain said.
+        why: Option<String>,
+    },
+    /// The token could not be kept.
+    TokenKeepFailed(String),
     /// The log folder could not be opened: the error, or `None` with no home folder to
     /// put it in.
     LogFolderFailed(Option<String>),
@@ -141,7 +189,10 @@ impl Notice {
         let t = language.texts();
         let worded = match self {
             Self::Connected { .. } | Self::UpdateMisfit { .. } | Self::Trail(_) => return None,
-            Self::Connecting { endpoint } => (Info, language.connecting_to(endpoint)),
+            Self::Connecting {
+                endpoint,
+                encrypted,
+            } => (Info, language.connecting_to(endpoint, *encrypted)),
             Self::BadEndpoint(error) => (Error, language.bad_endpoint(error)),
             Self::ClientFailed(error) => (Error, language.client_failed(error)),
             Self::ClientGone => (Error, t.client_gone.to_owned()),
@@ -180,12 +231,42 @@ impl Notice {
                 (Error, language.position_not_a_number(typed, *len))
             }
             Self::Disconnected => (Info, t.disconnected.to_owned()),
-            Self::LocalServerOn(endpoint) => (Success, language.local_server_on(endpoint)),
+            Self::LocalServerOn { endpoint, key } => {
+                let encrypted = key
+                    .map(|key| language.local_server_encrypted(&key.fingerprint()))
+                    .unwrap_or_default();
+                (
+                    Success,
+                    format!("{}{encrypted}", language.local_server_on(endpoint)),
+                )
+            }
             Self::LocalServerFailed(error) => (Error, language.local_server_failed(error)),
             Self::LocalServerOff => (Info, t.local_server_off.to_owned()),
             Self::Exported { count, path } => (Success, language.exported(*count, path)),
             Self::ExportCancelled => (Info, t.export_cancelled.to_owned()),
             Self::ExportFailed(error) => (Error, language.export_failed(error)),
+            Self::CheckingKey(endpoint) => (Info, language.checking_key(endpoint)),
+            Self::KeyChanged {
+                server,
+                remembered,
+                presented,
+            } => (
+                Error,
+                language.key_changed(server, &remembered.fingerprint(), &presented.fingerprint()),
+            ),
+            Self::KeyCheckFailed(error) => (Error, language.key_check_failed(error)),
+            Self::KeyCheckStopped => (Error, t.key_check_stopped.to_owned()),
+            Self::TrustDeclined(server) => (Warning, language.trust_declined(server)),
+            Self::Trusted { server, key } => {
+                (Success, language.trusted(server, &key.fingerprint()))
+            }
+            Self::RememberFailed(error) => (Warning, language.remember_failed(error)),
+            Self::KeyForgotten(server) => (Info, language.key_forgotten(server)),
+            Self::KeyForgetFailed(error) => (Error, language.key_forget_failed(error)),
+            Self::TokenInFile { path, why } => {
+                (Warning, language.token_in_file(path, why.as_deref()))
+            }
+            Self::TokenKeepFailed(error) => (Error, language.token_keep_failed(error)),
             Self::LogFolderFailed(error) => (Error, language.log_folder_failed(error.as_deref())),
         };
         Some(worded)
@@ -212,6 +293,25 @@ mod tests {
                 done(0).worded(language).map(|(kind, _)| kind),
                 Some(StatusKind::Success)
             );
+        }
+    }
+
+    #[test]
+    fn a_changed_key_is_an_error_naming_both_fingerprints_in_both_languages() {
+        let remembered = CurveKey::from_bytes([1; 32]);
+        let presented = CurveKey::from_bytes([2; 32]);
+        let notice = Notice::KeyChanged {
+            server: "10.0.0.1:1234".to_owned(),
+            remembered,
+            presented,
+        };
+        for language in Language::ALL {
+            let (kind, text) = notice.worded(language).unwrap();
+            assert_eq!(kind, StatusKind::Error);
+            assert!(text.contains("10.0.0.1:1234"), "{text}");
+            assert!(text.contains(&remembered.fingerprint()), "{text}");
+            assert!(text.contains(&presented.fingerprint()), "{text}");
+            assert!(text.contains(language.texts().forget_key), "{text}");
         }
     }
 

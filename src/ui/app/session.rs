@@ -31,16 +31,40 @@ struct Client {
     events: Receiver<ClientEvent>,
     /// Connected to the embedded server (not remembered as a recent endpoint).
     local: bool,
+    /// The server's key, when the connection is encrypted.
+    server_key: Option<CurveKey>,
+}
+
+/// Which server key a connection encrypts with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Encryption {
+    /// The key typed in the Server key field (pinned), or none when it is empty.
+    Typed,
+    /// This key: remembered, just trusted, or the embedded server's own.
+    Key(CurveKey),
+    /// None: a server that does not encrypt.
+    Plain,
 }
 
 /// The engine's options for `endpoint`, from the settings: timeouts, token, and CURVE keys
-/// (never for the embedded server, which does not encrypt).
+/// as `encryption` says (a token goes inside CURVE when both are set).
 pub(crate) fn client_options(
     settings: &Settings,
     endpoint: &str,
-    local: bool,
+    encryption: Encryption,
 ) -> anyhow::Result<ClientOptions> {
-    let curve = if local { None } else { curve_keys(settings)? };
+    let server = match encryption {
+        Encryption::Typed => typed_key(settings)?,
+        Encryption::Key(key) => Some(key),
+        Encryption::Plain => None,
+    };
+    let curve = match server {
+        Some(server) => Some(ClientKeys {
+            server,
+            own: own_keys(settings)?,
+        }),
+        None => None,
+    };
     Ok(ClientOptions {
         endpoint: endpoint.to_owned(),
         timeout: Duration::from_millis(settings.timeout_ms),
@@ -51,21 +75,23 @@ pub(crate) fn client_options(
     })
 }
 
-/// The CURVE keys the settings ask for: none without a server key; this client's key
-/// file, or a new key pair.
-fn curve_keys(settings: &Settings) -> anyhow::Result<Option<ClientKeys>> {
+/// The server key typed in the settings (Z85 text or a key file), `None` when empty.
+fn typed_key(settings: &Settings) -> anyhow::Result<Option<CurveKey>> {
     let server_key = settings.server_key.trim();
     if server_key.is_empty() {
         return Ok(None);
     }
-    let server = CurveKey::from_text_or_file(server_key)?;
+    Ok(Some(CurveKey::from_text_or_file(server_key)?))
+}
+
+/// This client's key pair: from its key file, or a new one.
+fn own_keys(settings: &Settings) -> anyhow::Result<KeyPair> {
     let key_file = settings.key_file.trim();
-    let own = if key_file.is_empty() {
+    Ok(if key_file.is_empty() {
         KeyPair::generate()?
     } else {
         KeyPair::from_secret_file(std::path::Path::new(key_file))?
-    };
-    Ok(Some(ClientKeys { server, own }))
+    })
 }
 
 /// The client engine and everything known about the server through it.
@@ -158,6 +184,11 @@ impl Session {
         self.live.as_ref()
     }
 
+    /// The server's key, while the engine runs encrypted.
+    pub(crate) fn server_key(&self) -> Option<CurveKey> {
+        self.client.as_ref().and_then(|c| c.server_key)
+    }
+
     /// The last reply's round trip.
     pub(crate) fn round_trip(&self) -> Option<Duration> {
         self.round_trip
@@ -218,6 +249,7 @@ impl Session {
     pub(crate) fn connect(&mut self, options: ClientOptions, local: bool) {
         self.disconnect();
         let ctx = self.ctx.clone();
+        let server_key = options.curve.as_ref().map(|curve| curve.server);
         match client::spawn(options, Box::new(move || ctx.request_repaint())) {
             Ok((handle, events)) => {
                 let endpoint = handle.endpoint().to_owned();
@@ -225,9 +257,13 @@ impl Session {
                     handle,
                     events,
                     local,
+                    server_key,
                 });
                 self.link = Link::Engine(ConnectionState::Connecting);
-                self.notify(Notice::Connecting { endpoint });
+                self.notify(Notice::Connecting {
+                    endpoint,
+                    encrypted: server_key.is_some(),
+                });
                 self.send(Command::Show);
             }
             Err(client::ClientError::Endpoint(error)) => {

@@ -52,12 +52,14 @@ pub static EN: Texts = Texts {
     token_label: "Token",
     token_hint: "(none)",
     token_tip: "The secret the server requires (zlist server --token-file). Empty: no token. \
-                With the local server on, clients need it too.",
+                With the local server on, clients need it too. Kept in the OS keychain, \
+                never in the settings file.",
     server_key_label: "Server key",
-    server_key_hint: "(no encryption)",
-    server_key_tip: "Encrypts the connection with CURVE: the server's public key (zlist server \
-                     shows it at start) or the path of its .key file. Empty: no encryption. \
-                     Not combined with a token.",
+    server_key_hint: "(automatic)",
+    server_key_tip: "Pins the server's CURVE public key (zlist server shows it at start) or the \
+                     path of its .key file. Empty: the app asks the server for its key and, \
+                     the first time, shows its fingerprint for you to trust, as SSH does; a \
+                     server that does not encrypt is reached plainly. Works with a token.",
     key_file_label: "My key file (CURVE)",
     key_file_tip: "The NAME.key_secret file made by zlist keygen, for servers that admit only \
                    listed keys. Empty: a new key for each connection.",
@@ -84,7 +86,7 @@ pub static EN: Texts = Texts {
     local_server_tip: "Start a zlist server inside this app and connect to it: the single-machine demo",
     bind_label: "Listen on",
     bind_tip: "Where the local server listens: tcp://127.0.0.1:1234 this machine only; tcp://0.0.0.0:1234 every interface; port 0 picks a free one",
-    bind_warning: "Warning: listening on every interface: anyone who can reach this port and has the token can read and wipe the list.",
+    bind_warning: "Warning: listening on every interface (encrypted): anyone who can reach this port and has the token can read and wipe the list.",
     bind_protected: "Warning: listening on every interface without a token: protected mode, only this machine is served. Set a token to open it to other machines.",
     persist: "Keep on disk",
     persist_tip: "Keep the local server's list in the user data folder (subfolder \"embedded\"), to reopen with it",
@@ -171,6 +173,23 @@ pub static EN: Texts = Texts {
     ready: "Ready.",
     client_gone: "The client stopped unexpectedly: click Connect again.",
     disconnected: "Disconnected.",
+    encrypted: "encrypted",
+    state_checking_key: "Checking the server's key…",
+    key_check_stopped: "The server's key check stopped without an answer: not connected. Try again.",
+    trust_title: "Trust this server?",
+    trust_explain: "This app has never connected to this server, which encrypts (CURVE). \
+                    Compare the fingerprint below with the one the server shows (its log, or \
+                    zlist status on its machine). If you trust it, its key is remembered and \
+                    every later connection is encrypted with it; a server that then presents \
+                    another key is refused.",
+    trust_fingerprint: "Fingerprint",
+    trust_key: "Public key",
+    trust_confirm: "Trust",
+    forget_key: "Forget its key…",
+    forget_key_tip: "The server presented another key than the one remembered. Forget the \
+                     remembered key only if you know the server was reinstalled.",
+    forget_key_title: "Forget this server's key?",
+    forget_key_confirm: "Forget the key",
     shortcut_enter_where: "in the Value field",
     shortcut_enter_action: "Append",
     shortcut_lines: &[

@@ -171,11 +171,161 @@ impl Language {
         }
     }
 
-    /// Connecting to an endpoint.
-    pub fn connecting_to(self, endpoint: &str) -> String {
+    /// Connecting to an endpoint (encrypted or not).
+    pub fn connecting_to(self, endpoint: &str, encrypted: bool) -> String {
+        match (self, encrypted) {
+            (Self::PtBr, false) => format!("Conectando a {endpoint}…"),
+            (Self::PtBr, true) => format!("Conectando a {endpoint} (cifrado, CURVE)…"),
+            (Self::En, false) => format!("Connecting to {endpoint}…"),
+            (Self::En, true) => format!("Connecting to {endpoint} (encrypted, CURVE)…"),
+        }
+    }
+
+    /// The encrypted mark's tooltip: the server key's fingerprint.
+    pub fn encrypted_tip(self, fingerprint: &str) -> String {
         match self {
-            Self::PtBr => format!("Conectando a {endpoint}…"),
-            Self::En => format!("Connecting to {endpoint}…"),
+            Self::PtBr => format!(
+                "Conexão cifrada (CURVE). Impressão digital da chave do servidor: {fingerprint}"
+            ),
+            Self::En => {
+                format!("Encrypted connection (CURVE). The server key's fingerprint: {fingerprint}")
+            }
+        }
+    }
+
+    /// Asking a server for its key before connecting.
+    pub fn checking_key(self, endpoint: &str) -> String {
+        match self {
+            Self::PtBr => format!("Conferindo a chave do servidor {endpoint}…"),
+            Self::En => format!("Checking the server's key at {endpoint}…"),
+        }
+    }
+
+    /// A server presents another key than the one remembered: refused, loudly.
+    pub fn key_changed(self, server: &str, remembered: &str, presented: &str) -> String {
+        let t = self.texts();
+        match self {
+            Self::PtBr => format!(
+                "A chave do servidor mudou: alguém pode estar interceptando a conexão com \
+                 {server}! Ele apresenta a chave {presented}, mas a lembrada é {remembered}. \
+                 Nada foi enviado. Se o servidor foi reinstalado (pasta de dados ou arquivo \
+                 de chave trocados), use “{}” e conecte de novo.",
+                t.forget_key
+            ),
+            Self::En => format!(
+                "The server's key has changed: someone may be intercepting the connection to \
+                 {server}! It presents the key {presented}, but {remembered} is remembered. \
+                 Nothing was sent. If the server was reinstalled (its data directory or key \
+                 file replaced), use “{}” and connect again.",
+                t.forget_key
+            ),
+        }
+    }
+
+    /// The server's key could not be checked: not connected.
+    pub fn key_check_failed(self, error: &str) -> String {
+        match self {
+            Self::PtBr => {
+                format!("Não foi possível conferir a chave do servidor: {error}. Não conectado.")
+            }
+            Self::En => format!("Cannot check the server's key: {error}. Not connected."),
+        }
+    }
+
+    /// The user did not trust a new server.
+    pub fn trust_declined(self, server: &str) -> String {
+        match self {
+            Self::PtBr => format!("Não conectado: a chave de {server} não foi aceita."),
+            Self::En => format!("Not connected: the key of {server} was not trusted."),
+        }
+    }
+
+    /// The user trusted a new server: its key is remembered.
+    pub fn trusted(self, server: &str, fingerprint: &str) -> String {
+        match self {
+            Self::PtBr => format!("Chave de {server} lembrada ({fingerprint})."),
+            Self::En => format!("The key of {server} is remembered ({fingerprint})."),
+        }
+    }
+
+    /// A trusted key could not be written to the known-servers file.
+    pub fn remember_failed(self, error: &str) -> String {
+        match self {
+            Self::PtBr => format!(
+                "Conectando com a chave aceita, mas ela não pôde ser lembrada ({error}): da \
+                 próxima vez o app perguntará de novo."
+            ),
+            Self::En => format!(
+                "Connecting with the trusted key, but it could not be remembered ({error}): \
+                 the app will ask again next time."
+            ),
+        }
+    }
+
+    /// The forget confirmation's question.
+    pub fn forget_key_question(self, server: &str) -> String {
+        match self {
+            Self::PtBr => format!(
+                "O app esquece a chave lembrada para {server}. Na próxima conexão ele mostra a \
+                 impressão digital do servidor para você aceitar de novo. Faça isso só se \
+                 souber que o servidor foi reinstalado: senão, alguém pode estar no meio."
+            ),
+            Self::En => format!(
+                "The app forgets the key remembered for {server}. The next connection shows \
+                 the server's fingerprint for you to trust again. Do this only if you know \
+                 the server was reinstalled: otherwise someone may be in the middle."
+            ),
+        }
+    }
+
+    /// A remembered key was forgotten.
+    pub fn key_forgotten(self, server: &str) -> String {
+        match self {
+            Self::PtBr => format!(
+                "A chave de {server} foi esquecida: a próxima conexão pedirá para confiar nele."
+            ),
+            Self::En => format!(
+                "The key of {server} is forgotten: the next connection asks you to trust it."
+            ),
+        }
+    }
+
+    /// The known-servers file could not be changed.
+    pub fn key_forget_failed(self, error: &str) -> String {
+        match self {
+            Self::PtBr => format!("Não foi possível esquecer a chave: {error}"),
+            Self::En => format!("Cannot forget the key: {error}"),
+        }
+    }
+
+    /// No keychain: the token is kept in a private file instead.
+    pub fn token_in_file(self, path: &str, why: Option<&str>) -> String {
+        let why = why.map(|why| format!(" ({why})")).unwrap_or_default();
+        match self {
+            Self::PtBr => format!(
+                "Nenhum chaveiro do sistema disponível{why}: o token fica em {path}, legível \
+                 só por você."
+            ),
+            Self::En => format!(
+                "No OS keychain available{why}: the token is kept in {path}, readable only by \
+                 you."
+            ),
+        }
+    }
+
+    /// The token could not be kept.
+    pub fn token_keep_failed(self, error: &str) -> String {
+        match self {
+            Self::PtBr => format!("Não foi possível guardar o token: {error}"),
+            Self::En => format!("Cannot keep the token: {error}"),
+        }
+    }
+
+    /// The embedded server encrypts: its key's fingerprint, to compare.
+    pub fn local_server_encrypted(self, fingerprint: &str) -> String {
+        match self {
+            Self::PtBr => format!(" (cifrado, CURVE; impressão digital {fingerprint})"),
+            Self::En => format!(" (encrypted, CURVE; fingerprint {fingerprint})"),
         }
     }
 

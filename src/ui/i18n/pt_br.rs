@@ -52,12 +52,15 @@ pub static PT_BR: Texts = Texts {
     token_label: "Token",
     token_hint: "(nenhum)",
     token_tip: "O segredo que o servidor exige (zlist server --token-file). Vazio: sem token. \
-                Com o servidor local ligado, os clientes também precisam dele.",
+                Com o servidor local ligado, os clientes também precisam dele. Guardado no \
+                chaveiro do sistema, nunca no arquivo de configurações.",
     server_key_label: "Chave do servidor",
-    server_key_hint: "(sem cifra)",
-    server_key_tip: "Cifra a conexão com CURVE: a chave pública do servidor (o zlist server a \
-                     mostra ao iniciar) ou o caminho do seu arquivo .key. Vazio: sem cifra. \
-                     Não se combina com um token.",
+    server_key_hint: "(automática)",
+    server_key_tip: "Fixa a chave pública CURVE do servidor (o zlist server a mostra ao \
+                     iniciar) ou o caminho do seu arquivo .key. Vazio: o app pede a chave ao \
+                     servidor e, na primeira vez, mostra a impressão digital para você \
+                     aceitar, como o SSH; um servidor que não cifra é acessado sem cifra. \
+                     Funciona com token.",
     key_file_label: "Meu arquivo de chave (CURVE)",
     key_file_tip: "O arquivo NOME.key_secret feito por zlist keygen, para servidores que só \
                    admitem chaves listadas. Vazio: uma chave nova a cada conexão.",
@@ -86,7 +89,7 @@ pub static PT_BR: Texts = Texts {
     local_server_tip: "Liga um servidor zlist dentro deste app e conecta a ele: a demonstração numa máquina só",
     bind_label: "Escutar em",
     bind_tip: "Onde o servidor local escuta: tcp://127.0.0.1:1234 só esta máquina; tcp://0.0.0.0:1234 todas as interfaces; porta 0 escolhe uma livre",
-    bind_warning: "Atenção: escutando em todas as interfaces: quem alcançar esta porta e tiver o token pode ler e apagar a lista.",
+    bind_warning: "Atenção: escutando em todas as interfaces (cifrado): quem alcançar esta porta e tiver o token pode ler e apagar a lista.",
     bind_protected: "Atenção: escutando em todas as interfaces sem token: modo protegido, só esta máquina é atendida. Defina um token para abrir a outras máquinas.",
     persist: "Guardar no disco",
     persist_tip: "Guarda a lista do servidor local na pasta de dados do usuário (subpasta \"embedded\"), para reabrir com ela",
@@ -173,6 +176,23 @@ pub static PT_BR: Texts = Texts {
     ready: "Pronto.",
     client_gone: "O cliente parou inesperadamente: clique em Conectar de novo.",
     disconnected: "Desconectado.",
+    encrypted: "cifrado",
+    state_checking_key: "Conferindo a chave do servidor…",
+    key_check_stopped: "A conferência da chave do servidor parou sem resposta: não conectado. Tente de novo.",
+    trust_title: "Confiar neste servidor?",
+    trust_explain: "Este app nunca se conectou a este servidor, que cifra (CURVE). Compare a \
+                    impressão digital abaixo com a que o servidor mostra (o log dele, ou \
+                    zlist status na máquina dele). Se confiar, a chave é lembrada e toda \
+                    conexão seguinte é cifrada com ela; um servidor que depois apresentar \
+                    outra chave é recusado.",
+    trust_fingerprint: "Impressão digital",
+    trust_key: "Chave pública",
+    trust_confirm: "Confiar",
+    forget_key: "Esquecer a chave…",
+    forget_key_tip: "O servidor apresentou uma chave diferente da lembrada. Esqueça a chave \
+                     lembrada só se souber que o servidor foi reinstalado.",
+    forget_key_title: "Esquecer a chave deste servidor?",
+    forget_key_confirm: "Esquecer a chave",
     shortcut_enter_where: "no campo Valor",
     shortcut_enter_action: "Adicionar (append)",
     shortcut_lines: &[

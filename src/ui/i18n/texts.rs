@@ -311,6 +311,30 @@ pub struct Texts {
     pub client_gone: &'static str,
     /// Disconnected by the user.
     pub disconnected: &'static str,
+    /// The connection bar's mark of an encrypted connection.
+    pub encrypted: &'static str,
+    /// The status light while the server's key is checked before connecting.
+    pub state_checking_key: &'static str,
+    /// The key check ended without an answer.
+    pub key_check_stopped: &'static str,
+    /// The trust dialog's heading.
+    pub trust_title: &'static str,
+    /// The trust dialog's explanation: first contact, how to compare, what follows.
+    pub trust_explain: &'static str,
+    /// The trust dialog: the fingerprint's label.
+    pub trust_fingerprint: &'static str,
+    /// The trust dialog: the full key's label.
+    pub trust_key: &'static str,
+    /// The trust dialog's go-ahead button.
+    pub trust_confirm: &'static str,
+    /// The connection bar's button after a changed key: forget it (asks first).
+    pub forget_key: &'static str,
+    /// Its tooltip.
+    pub forget_key_tip: &'static str,
+    /// The forget confirmation's heading.
+    pub forget_key_title: &'static str,
+    /// The forget confirmation's go-ahead button.
+    pub forget_key_confirm: &'static str,
     /// Shortcut help, first line: where Enter appends ("Enter (in the Value field)").
     pub shortcut_enter_where: &'static str,
     /// Shortcut help, first line: what Enter does there.
