@@ -423,8 +423,14 @@ impl App {
                 &self.language().update_misfit(version, &error.to_string()),
             ),
             notice => {
+                let background = notice.is_background();
                 if let Some((kind, text)) = notice.worded(self.language()) {
-                    self.set_status(kind, text);
+                    if background && self.status.kind == StatusKind::Error {
+                        // An error the user has not acted on yet keeps the status line.
+                        self.console.note(Level::WARN, &text);
+                    } else {
+                        self.set_status(kind, text);
+                    }
                 }
             }
         }
@@ -549,6 +555,25 @@ mod tests {
             Keep::nowhere(),
         );
         (app, subscriber)
+    }
+
+    #[test]
+    fn a_note_about_the_token_store_never_hides_an_error_in_the_status_line() {
+        let (mut app, _subscriber) = app_with_log();
+        let token_note = || Notice::TokenInFile {
+            path: "/tmp/zlist-token".to_owned(),
+            why: None,
+        };
+        app.notify(Notice::LogFolderFailed(None));
+        let error = app.status().clone();
+        assert_eq!(error.kind, StatusKind::Error);
+        app.notify(token_note());
+        assert_eq!(app.status(), &error, "the error keeps the status line");
+        assert!(app.console_text().contains("/tmp/zlist-token"));
+        // With no error showing, the note takes the status line as any other.
+        app.set_status(StatusKind::Info, "ready".to_owned());
+        app.notify(token_note());
+        assert_eq!(app.status().kind, StatusKind::Warning);
     }
 
     #[test]

@@ -181,6 +181,13 @@ pub(crate) enum Notice {
 }
 
 impl Notice {
+    /// A note about the app itself rather than about what the user just did (where the
+    /// token is kept): it never replaces an error in the status line, only joins the
+    /// console.
+    pub(crate) fn is_background(&self) -> bool {
+        matches!(self, Self::TokenInFile { .. })
+    }
+
     /// The status line for this notice, in `language`; `None` for what only the app acts
     /// on ([`Notice::Connected`]) or only the console shows ([`Notice::UpdateMisfit`],
     /// [`Notice::Trail`]).
