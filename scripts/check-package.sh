@@ -25,15 +25,8 @@ fail() {
 }
 say() { echo "check-package: $*" >&2; }
 
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then
-        "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo "$@"
-    else
-        return 1
-    fi
-}
+# shellcheck source=scripts/as-root.sh
+. scripts/as-root.sh
 
 # desktop-file-validate, from Debian's desktop-file-utils.
 if ! command -v desktop-file-validate >/dev/null 2>&1; then

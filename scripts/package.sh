@@ -80,16 +80,8 @@ ensure_tool() {
     cargo install --locked "$crate" --version "$version"
 }
 
-# Runs a command as root: directly, or through sudo on a CI runner.
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then
-        "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo "$@"
-    else
-        return 1
-    fi
-}
+# shellcheck source=scripts/as-root.sh
+. scripts/as-root.sh
 
 # The binary. For dev, through `cargo test`: it resolves features with the dev-dependencies,
 # as the `cargo test` run before it did, so that run's build is reused as it is (a plain

@@ -128,19 +128,9 @@ impl KeyService {
             .map_err(zmq_error("reading the bound address"))?
             .unwrap_or_else(|raw| String::from_utf8_lossy(&raw).into_owned());
         // Each key port has its own context, so this in-process address is its own.
-        let stop_address = "inproc://zlist-key-service-stop";
-        let stop_rx = context
-            .socket(zmq::PAIR)
-            .map_err(zmq_error("creating the stop socket"))?;
-        stop_rx
-            .bind(stop_address)
-            .map_err(zmq_error("binding the stop socket"))?;
-        let stop_tx = context
-            .socket(zmq::PAIR)
-            .map_err(zmq_error("creating the stop socket"))?;
-        stop_tx
-            .connect(stop_address)
-            .map_err(zmq_error("connecting the stop socket"))?;
+        let (stop_rx, stop_tx) =
+            crate::net::inproc::stop_pair(&context, "inproc://zlist-key-service-stop")
+                .map_err(|(doing, source)| zmq_error(doing)(source))?;
         let reply = format!("{KEY_REQUEST} {VERSION} {key}");
         let thread = std::thread::Builder::new()
             .name("zlist-key-service".to_owned())

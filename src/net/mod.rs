@@ -3,6 +3,7 @@ pub mod access;
 pub mod client;
 pub mod curve;
 pub mod endpoint;
+mod inproc;
 pub mod key_service;
 pub mod known_servers;
 pub mod list;

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use crate::net::access::{self, AccessPolicy};
 use crate::net::curve::{self, CurveError};
 use crate::net::endpoint::{self, EndpointError, Role};
+use crate::net::inproc;
 use crate::net::key_service::KeyService;
 use crate::net::list::{Effect, RemoteList};
 use crate::net::live;
@@ -345,19 +346,8 @@ impl Server {
             tracing::info!(endpoint = %publish_endpoint, "publishing live updates");
         }
 
-        let stop_address = "inproc://zlist-server-stop";
-        let stop_rx = context
-            .socket(zmq::PAIR)
-            .map_err(zmq_error("creating the stop socket"))?;
-        stop_rx
-            .bind(stop_address)
-            .map_err(zmq_error("binding the stop socket"))?;
-        let stop_tx = context
-            .socket(zmq::PAIR)
-            .map_err(zmq_error("creating the stop socket"))?;
-        stop_tx
-            .connect(stop_address)
-            .map_err(zmq_error("connecting the stop socket"))?;
+        let (stop_rx, stop_tx) = inproc::stop_pair(&context, "inproc://zlist-server-stop")
+            .map_err(|(doing, source)| zmq_error(doing)(source))?;
 
         tracing::info!(%endpoint, "server listening");
         let thread = std::thread::Builder::new()
