@@ -13,7 +13,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::net::list::Effect;
-use crate::net::store::record::{self, FORMAT_VERSION, Record, Stop, TagEntry};
+use crate::net::store::record::{self, Record, Stop, TagEntry};
 use crate::net::store::{StoreError, sync_dir};
 
 /// The first bytes of every journal file.
@@ -69,15 +69,7 @@ pub fn replay(
                         },
                         None,
                     ) => {
-                        if version > FORMAT_VERSION {
-                            newer = Some(version);
-                            return Err(format!("format version {version}"));
-                        }
-                        if found != generation {
-                            return Err(format!(
-                                "it says it is generation {found}, but its name says {generation}"
-                            ));
-                        }
+                        record::check_header(version, found, generation, &mut newer)?;
                         header_end = Some(offset + (record::HEADER_LEN + payload.len()) as u64);
                     }
                     (_, None) => {

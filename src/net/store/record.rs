@@ -330,6 +330,27 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// Checks a file header's format version and generation against the file's name: a newer
+/// format is noted in `newer` (the caller says "run a newer zlist"), and either mismatch is
+/// the reason the file cannot be read.
+pub fn check_header(
+    version: u32,
+    found: u64,
+    generation: u64,
+    newer: &mut Option<u32>,
+) -> Result<(), String> {
+    if version > FORMAT_VERSION {
+        *newer = Some(version);
+        return Err(format!("format version {version}"));
+    }
+    if found != generation {
+        return Err(format!(
+            "it says it is generation {found}, but its name says {generation}"
+        ));
+    }
+    Ok(())
+}
+
 /// Decodes one payload (whose checksum already matched). The error says what is wrong.
 pub fn decode(payload: &[u8]) -> Result<Record<'_>, String> {
     let mut fields = Fields { bytes: payload };

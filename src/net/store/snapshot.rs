@@ -10,7 +10,7 @@ use std::fs::{self, File};
 use std::io::Write as _;
 use std::path::Path;
 
-use crate::net::store::record::{self, EncodeError, FORMAT_VERSION, Record, Stop, TagEntry};
+use crate::net::store::record::{self, EncodeError, Record, Stop, TagEntry};
 use crate::net::store::{StoreError, sync_dir};
 
 /// The first bytes of every snapshot file.
@@ -93,15 +93,7 @@ fn decode(path: &Path, bytes: &[u8], generation: u64) -> Result<Loaded, StoreErr
                 },
                 None,
             ) => {
-                if version > FORMAT_VERSION {
-                    newer = Some(version);
-                    return Err(format!("format version {version}"));
-                }
-                if found != generation {
-                    return Err(format!(
-                        "it says it is generation {found}, but its name says {generation}"
-                    ));
-                }
+                record::check_header(version, found, generation, &mut newer)?;
                 // Reserve for what the header announces, within what the file can hold.
                 let room = bytes.len() / 4;
                 loaded
