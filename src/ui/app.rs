@@ -118,6 +118,8 @@ pub struct App {
     show_shortcuts: bool,
     show_about: bool,
     applied_theme: Option<ThemeChoice>,
+    /// The window title last sent.
+    window_title: String,
 }
 
 impl std::fmt::Debug for App {
@@ -223,6 +225,7 @@ impl App {
             show_shortcuts: false,
             show_about: false,
             applied_theme: None,
+            window_title: "zlist".to_owned(),
             known_servers: keep.known_servers,
             key_check: KeyCheck::Idle,
             key_changed: None,
@@ -269,6 +272,11 @@ impl App {
     /// The selected row.
     pub fn selected_row(&self) -> Option<usize> {
         self.session.list().selected()
+    }
+
+    /// The window title as the app set it.
+    pub fn window_title(&self) -> &str {
+        &self.window_title
     }
 
     /// The status line.

@@ -91,7 +91,8 @@ pub fn connection_bar_ui(
     let running = view.link != Link::Idle;
     let local_running = view.local_endpoint.is_some();
 
-    ui.horizontal(|ui| {
+    // Wrapped rather than clipped: in pt-BR the bar is wider than the default window.
+    ui.horizontal_wrapped(|ui| {
         let label = ui.label(t.server_label);
         let field = ui
             .add_enabled(
@@ -206,7 +207,7 @@ pub fn connection_bar_ui(
         }
     });
 
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let mut on = local_running;
         if ui
             .checkbox(&mut on, t.local_server)

@@ -24,6 +24,8 @@ pub mod server_info;
 pub mod settings;
 pub mod shortcuts;
 pub mod status;
+pub mod status_history;
+pub mod zoom;
 
 use std::io::IsTerminal as _;
 use std::process::ExitCode;

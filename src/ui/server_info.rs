@@ -8,6 +8,7 @@ use crate::net::client::{RequestFailure, RequestId};
 use crate::net::protocol::STATUS;
 use crate::net::status::{ServerStatus, StatusError, Uptime};
 use crate::ui::i18n::Language;
+use crate::ui::status_history::StatusHistory;
 use std::time::{Duration, Instant};
 
 /// How often the open window asks the server again.
@@ -59,6 +60,7 @@ pub struct ServerInfo {
     fetched_at: Option<Instant>,
     in_flight: Option<RequestId>,
     asked_at: Option<Instant>,
+    history: StatusHistory,
 }
 
 impl ServerInfo {
@@ -86,6 +88,11 @@ impl ServerInfo {
     /// Whether a status request waits for its reply.
     pub fn is_asking(&self) -> bool {
         self.in_flight.is_some()
+    }
+
+    /// What the server reported over the last minutes.
+    pub fn history(&self) -> &StatusHistory {
+        &self.history
     }
 
     /// When the status last arrived.
@@ -144,6 +151,7 @@ impl ServerInfo {
         }
         match ServerStatus::parse(text) {
             Ok(status) => {
+                self.history.record(&status, now);
                 self.status = Some(status);
                 self.problem = None;
                 self.fetched_at = Some(now);
@@ -226,7 +234,11 @@ impl ServerInfo {
                 ui.add(egui::Label::new(egui::RichText::new(text).color(colour)).wrap());
             }
             match &self.status {
-                Some(status) => status_grid_ui(ui, status, language),
+                Some(status) => {
+                    status_grid_ui(ui, status, language);
+                    ui.add_space(6.0);
+                    self.history.plots_ui(ui, language);
+                }
                 None if self.in_flight.is_some() => {
                     ui.horizontal(|ui| {
                         ui.add(egui::Spinner::new());

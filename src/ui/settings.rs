@@ -182,6 +182,8 @@ pub struct Settings {
     pub language: Option<Language>,
     /// How often to fetch the list when it is not followed live.
     pub auto_refresh: AutoRefresh,
+    /// The whole UI's zoom factor (Ctrl +, Ctrl -; 1 is 100 %).
+    pub zoom: f32,
 }
 
 impl Default for Settings {
@@ -201,6 +203,7 @@ impl Default for Settings {
             theme: ThemeChoice::default(),
             language: None,
             auto_refresh: AutoRefresh::default(),
+            zoom: 1.0,
         }
     }
 }
@@ -236,6 +239,7 @@ impl Settings {
         self.timeout_ms = self.timeout_ms.clamp(50, 60_000);
         self.tries = self.tries.clamp(1, 20);
         self.recent_endpoints.truncate(MAX_RECENT);
+        self.zoom = crate::ui::zoom::clamped(self.zoom);
         self
     }
 }

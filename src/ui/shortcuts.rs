@@ -35,6 +35,12 @@ pub enum Shortcut {
     ToggleConsole,
     /// Show the shortcuts.
     Help,
+    /// Make the whole UI larger.
+    ZoomIn,
+    /// Make the whole UI smaller.
+    ZoomOut,
+    /// Back to 100 %.
+    ZoomReset,
 }
 
 const CTRL: Modifiers = Modifiers::COMMAND;
@@ -46,7 +52,7 @@ const CTRL_SHIFT: Modifiers = Modifiers {
 /// Every shortcut and its keys; more specific (more modifiers) first, so that
 /// Ctrl+Shift+Delete is not taken for Ctrl+Delete. An action with several keys lists them
 /// in the order the help writes them.
-pub const TABLE: [(KeyboardShortcut, Shortcut); 14] = [
+pub const TABLE: [(KeyboardShortcut, Shortcut); 18] = [
     (
         KeyboardShortcut::new(CTRL_SHIFT, Key::Delete),
         Shortcut::Clear,
@@ -84,6 +90,17 @@ pub const TABLE: [(KeyboardShortcut, Shortcut); 14] = [
     (
         KeyboardShortcut::new(Modifiers::NONE, Key::F1),
         Shortcut::Help,
+    ),
+    // The keys egui suggests, as browsers have them (Ctrl = for Ctrl + without Shift).
+    (egui::gui_zoom::kb_shortcuts::ZOOM_IN, Shortcut::ZoomIn),
+    (
+        egui::gui_zoom::kb_shortcuts::ZOOM_IN_SECONDARY,
+        Shortcut::ZoomIn,
+    ),
+    (egui::gui_zoom::kb_shortcuts::ZOOM_OUT, Shortcut::ZoomOut),
+    (
+        egui::gui_zoom::kb_shortcuts::ZOOM_RESET,
+        Shortcut::ZoomReset,
     ),
 ];
 
@@ -144,7 +161,7 @@ mod tests {
     use super::*;
 
     /// Every action, for the tests that check each is listed.
-    const ALL: [Shortcut; 13] = [
+    const ALL: [Shortcut; 16] = [
         Shortcut::Insert,
         Shortcut::Remove,
         Shortcut::Search,
@@ -158,6 +175,9 @@ mod tests {
         Shortcut::ToggleConnection,
         Shortcut::ToggleConsole,
         Shortcut::Help,
+        Shortcut::ZoomIn,
+        Shortcut::ZoomOut,
+        Shortcut::ZoomReset,
     ];
 
     #[test]

@@ -28,11 +28,14 @@ pub struct Status {
 
 /// What the status line shows besides the message.
 #[derive(Debug, Clone, Copy)]
-pub struct StatusView {
+pub struct StatusView<'a> {
     /// Requests waiting for replies.
     pub pending: usize,
     /// A bulk paste's (done, total), when one runs.
     pub paste: Option<(usize, usize)>,
+    /// The list's size and whether it is live ([`Language::list_summary`]), once a list
+    /// arrived.
+    pub summary: Option<&'a str>,
 }
 
 /// What the user asked in the status line.
@@ -62,7 +65,7 @@ pub fn colour(ui: &egui::Ui, kind: StatusKind) -> egui::Color32 {
 pub fn status_ui(
     ui: &mut egui::Ui,
     status: &Status,
-    view: StatusView,
+    view: StatusView<'_>,
     language: Language,
 ) -> Option<StatusIntent> {
     let t = language.texts();
@@ -82,6 +85,10 @@ pub fn status_ui(
             if ui.button(t.paste_cancel).clicked() {
                 intent = Some(StatusIntent::CancelPaste);
             }
+            ui.separator();
+        }
+        if let Some(summary) = view.summary {
+            ui.label(egui::RichText::new(summary).strong());
             ui.separator();
         }
         if view.pending > 0 {

@@ -20,7 +20,7 @@ use zlist::ui::{App, Keep};
 const DEADLINE: Duration = Duration::from_secs(15);
 
 /// English, a local server on a free loopback port kept in memory, short timeouts.
-fn test_settings() -> Settings {
+pub(crate) fn test_settings() -> Settings {
     Settings {
         language: Some(Language::En),
         local_server: LocalServerSettings {
@@ -35,7 +35,7 @@ fn test_settings() -> Settings {
 
 /// The app in a harness, keeping its trusted servers and its token in a temporary folder
 /// of its own (never the user's files or keychain), removed with it.
-struct Gui {
+pub(crate) struct Gui {
     harness: Harness<'static, App>,
     dir: tempfile::TempDir,
 }
@@ -53,7 +53,7 @@ impl std::ops::DerefMut for Gui {
     }
 }
 
-fn gui(settings: Settings) -> Gui {
+pub(crate) fn gui(settings: Settings) -> Gui {
     gui_in(settings, tempfile::tempdir().unwrap())
 }
 
@@ -67,7 +67,7 @@ fn gui_in(settings: Settings, dir: tempfile::TempDir) -> Gui {
 }
 
 /// Steps frames until `done` holds; fails with the status line and console otherwise.
-fn wait_for(harness: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> bool) {
+pub(crate) fn wait_for(harness: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> bool) {
     let deadline = Instant::now() + DEADLINE;
     loop {
         harness.step();
@@ -84,7 +84,7 @@ fn wait_for(harness: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> b
 }
 
 /// Waits until every request has its reply and the list shown is the server's.
-fn settle(harness: &mut Harness<'_, App>) {
+pub(crate) fn settle(harness: &mut Harness<'_, App>) {
     wait_for(harness, "no request pending", |app| {
         app.pending_requests() == 0 && app.has_list()
     });
@@ -119,7 +119,7 @@ fn server_list(endpoint: &str) -> Vec<String> {
 }
 
 /// Clicks a button; two frames let what it opens (a modal, a popup) appear.
-fn click_button(harness: &mut Harness<'_, App>, label: &str) {
+pub(crate) fn click_button(harness: &mut Harness<'_, App>, label: &str) {
     harness.get_by_role_and_label(Role::Button, label).click();
     harness.step();
     harness.step();
@@ -144,7 +144,7 @@ fn replace_text(harness: &mut Harness<'_, App>, role: Role, label: &str, text: &
 }
 
 /// Switches the local server on and waits for its (empty) list.
-fn start_local_server(harness: &mut Harness<'_, App>) {
+pub(crate) fn start_local_server(harness: &mut Harness<'_, App>) {
     harness
         .get_by_role_and_label(Role::CheckBox, "Local server")
         .click();
@@ -155,7 +155,7 @@ fn start_local_server(harness: &mut Harness<'_, App>) {
 }
 
 /// Appends elements by typing them and pressing Enter, as a user would.
-fn append_typed(harness: &mut Harness<'_, App>, elements: &[&str]) {
+pub(crate) fn append_typed(harness: &mut Harness<'_, App>, elements: &[&str]) {
     for element in elements {
         set_field(harness, "Value", element);
         harness.key_press(egui::Key::Enter);
@@ -910,7 +910,7 @@ fn gui_without_live_updates_says_so_and_refreshes_after_changes_and_periodically
 }
 
 /// Opens View › Server status… as a user would.
-fn open_server_status(harness: &mut Harness<'_, App>) {
+pub(crate) fn open_server_status(harness: &mut Harness<'_, App>) {
     click_button(harness, "View");
     click_button(harness, "Server status…");
     assert!(harness.state().server_info().is_open());
@@ -1381,7 +1381,7 @@ fn gui_the_local_server_beyond_loopback_encrypts_and_the_app_uses_its_key_unaske
 
 /// Settings kept in memory, as eframe keeps them in its file.
 #[derive(Default)]
-struct MemoryStorage(std::collections::HashMap<String, String>);
+pub(crate) struct MemoryStorage(std::collections::HashMap<String, String>);
 
 impl eframe::Storage for MemoryStorage {
     fn get_string(&self, key: &str) -> Option<String> {
@@ -1397,7 +1397,7 @@ impl eframe::Storage for MemoryStorage {
 }
 
 /// What the app writes to its settings file now.
-fn saved_settings(harness: &mut Harness<'_, App>) -> String {
+pub(crate) fn saved_settings(harness: &mut Harness<'_, App>) -> String {
     let mut storage = MemoryStorage::default();
     eframe::App::save(harness.state_mut(), &mut storage);
     let text: Vec<String> = storage.0.into_values().collect();

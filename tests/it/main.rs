@@ -13,6 +13,7 @@ mod durability;
 mod exhaustion;
 mod fuzz_corpus;
 mod gui;
+mod gui_glance;
 mod history;
 mod live;
 mod server;

@@ -3,6 +3,7 @@
 //! (the settings, the inputs, the filter); everything the user asks is collected as an
 //! [`Intent`] for [`App::apply`].
 
+use crate::net::client::LiveState;
 use crate::ui::actions::{self, ActionsView};
 use crate::ui::app::App;
 use crate::ui::app::dialogs;
@@ -17,6 +18,7 @@ use crate::ui::paste;
 use crate::ui::server_info::ServerInfoView;
 use crate::ui::shortcuts::{self, Shortcut};
 use crate::ui::status::{self, StatusIntent, StatusView};
+use crate::ui::zoom;
 
 impl App {
     /// Draws the window and returns what the user asked in it, in order.
@@ -26,6 +28,10 @@ impl App {
             ctx.set_theme(self.settings.theme.preference());
             self.applied_theme = Some(self.settings.theme);
         }
+        zoom::apply(&ctx, self.settings.zoom);
+        let language = self.language();
+        let summary = self.list_summary(language);
+        self.title_ui(&ctx, summary.as_deref());
         let mut intents = Vec::new();
         let modal_open =
             self.confirm.is_some() || self.paste_text.is_some() || self.is_asking_trust();
@@ -37,7 +43,6 @@ impl App {
                 intents.push(Intent::Pasted(text));
             }
         }
-        let language = self.language();
 
         egui::Panel::top("zlist-menu").show(ui, |ui| {
             let view = MenuView {
@@ -56,6 +61,7 @@ impl App {
             let view = StatusView {
                 pending: self.session.pending(),
                 paste: self.session.paste_progress(),
+                summary: summary.as_deref(),
             };
             if status::status_ui(ui, &self.status, view, language)
                 == Some(StatusIntent::CancelPaste)
@@ -102,6 +108,33 @@ impl App {
 
         self.windows_ui(&ctx, language, &mut intents);
         intents
+    }
+
+    /// The list's size and whether it is live, once a list arrived.
+    fn list_summary(&self, language: Language) -> Option<String> {
+        let list = self.session.list();
+        if !list.has_list() {
+            return None;
+        }
+        let live = self
+            .session
+            .live()
+            .map(|live| !matches!(live, LiveState::Unavailable(_)));
+        Some(language.list_summary(list.items().len(), live))
+    }
+
+    /// The window title: `zlist`, and while connected the server and the list at a
+    /// glance. Sent to the window only when it changes.
+    fn title_ui(&mut self, ctx: &egui::Context, summary: Option<&str>) {
+        let title = match (self.session.endpoint(), summary) {
+            (Some(endpoint), Some(summary)) => format!("zlist — {endpoint} — {summary}"),
+            (Some(endpoint), None) => format!("zlist — {endpoint}"),
+            (None, _) => "zlist".to_owned(),
+        };
+        if self.window_title != title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.window_title = title;
+        }
     }
 
     /// The connection bar.

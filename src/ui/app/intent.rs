@@ -15,6 +15,7 @@ use crate::ui::export::{ExportFormat, ExportJob};
 use crate::ui::paste;
 use crate::ui::server_info::ServerInfoIntent;
 use crate::ui::shortcuts::Shortcut;
+use crate::ui::zoom;
 
 /// One thing the user asked, from any part of the window.
 #[derive(Debug, Clone)]
@@ -266,6 +267,9 @@ impl App {
                 self.settings.console_visible = !self.settings.console_visible;
             }
             Shortcut::Help => self.show_shortcuts = !self.show_shortcuts,
+            Shortcut::ZoomIn => self.settings.zoom = zoom::zoomed_in(self.settings.zoom),
+            Shortcut::ZoomOut => self.settings.zoom = zoom::zoomed_out(self.settings.zoom),
+            Shortcut::ZoomReset => self.settings.zoom = 1.0,
         }
     }
 

@@ -110,6 +110,8 @@ fn view_menu_ui(
     ui.radio_value(&mut settings.theme, ThemeChoice::Light, t.theme_light);
     ui.radio_value(&mut settings.theme, ThemeChoice::Dark, t.theme_dark);
     ui.separator();
+    crate::ui::zoom::zoom_ui(ui, &mut settings.zoom, language);
+    ui.separator();
     ui.label(t.request_settings);
     ui.horizontal(|ui| {
         let label = ui.label(t.timeout_label);

@@ -384,6 +384,19 @@ impl Language {
         }
     }
 
+    /// The list at a glance, for the status line and the window title: its size and
+    /// whether it follows the server live (`None`: not known yet).
+    pub fn list_summary(self, len: usize, live: Option<bool>) -> String {
+        let elements = self.elements(len);
+        match (self, live) {
+            (_, None) => elements,
+            (Self::PtBr, Some(true)) => format!("{elements} · ao vivo"),
+            (Self::PtBr, Some(false)) => format!("{elements} · sem atualização ao vivo"),
+            (Self::En, Some(true)) => format!("{elements} · live"),
+            (Self::En, Some(false)) => format!("{elements} · not live"),
+        }
+    }
+
     /// No row contains the filter text.
     pub fn no_match(self, filter: &str) -> String {
         match self {

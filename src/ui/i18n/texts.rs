@@ -34,8 +34,20 @@ pub struct Texts {
     pub theme_system: &'static str,
     /// Light theme.
     pub theme_light: &'static str,
+    /// The status history plot of requests per second.
+    pub history_requests_per_second: &'static str,
+    /// The status history plots' time axis.
+    pub history_seconds: &'static str,
     /// Dark theme.
     pub theme_dark: &'static str,
+    /// The View menu's zoom row.
+    pub zoom: &'static str,
+    /// Zoom in (tooltip, help).
+    pub zoom_in: &'static str,
+    /// Zoom out (tooltip, help).
+    pub zoom_out: &'static str,
+    /// Back to 100 % (tooltip, help).
+    pub zoom_reset: &'static str,
     /// Language menu.
     pub language: &'static str,
     /// Follow the OS language.
