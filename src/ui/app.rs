@@ -269,6 +269,13 @@ impl App {
         self.session.list().highlighted_rows()
     }
 
+    /// The rows other clients added within the last moments (briefly highlighted).
+    pub fn rows_changed_by_others(&self) -> Vec<usize> {
+        self.session
+            .list()
+            .changed_by_others(std::time::Instant::now())
+    }
+
     /// The selected row.
     pub fn selected_row(&self) -> Option<usize> {
         self.session.list().selected()

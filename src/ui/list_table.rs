@@ -3,16 +3,19 @@
 //! filter and search highlights computed once per change rather than per frame.
 
 use std::collections::HashSet;
+use std::time::{Duration, Instant};
 
 use egui_extras::{Column, TableBuilder};
 
-use crate::net::list::{Effect, EffectError, RemoteList};
+use crate::net::list::{Effect, EffectError};
 use crate::ui::i18n::Language;
 
 /// Characters of a value laid out in a cell; longer values are cut (the tooltip shows more).
 const CELL_CHARS: usize = 500;
 /// Characters of a value shown in its tooltip.
 const TOOLTIP_CHARS: usize = 5_000;
+/// How long a row another client changed stays highlighted (fading out).
+pub const CHANGED_FOR: Duration = Duration::from_secs(3);
 
 /// What the user did in the table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +41,8 @@ pub struct ListView {
     selected: Option<usize>,
     /// A row (index in the list) to bring into view on the next frame.
     scroll_to: Option<usize>,
+    /// Rows another client changed lately, and when.
+    changed: Vec<(usize, Instant)>,
 }
 
 impl ListView {
@@ -61,19 +66,24 @@ impl ListView {
         }
     }
 
-    /// Applies one live update to the list. Filter matches, search highlights and the
-    /// selection follow the rows they were on; an append, insert or remove touches only
-    /// the indices after it (never the whole list's text), a sort or clear recomputes them.
-    /// An update that does not fit changes nothing.
+    /// Applies one live update to the list. Filter matches, search highlights, the rows
+    /// other clients changed lately and the selection follow the rows they were on; an
+    /// append, insert or remove touches only the indices after it (never the whole list's
+    /// text), a sort or clear recomputes them. An update that does not fit changes nothing.
     pub fn apply(&mut self, effect: Effect) -> Result<(), EffectError> {
-        let items = self.items.take().unwrap_or_default();
+        let items = self.items.get_or_insert_with(Vec::new);
         let len = items.len();
-        let mut list = RemoteList::from_items(items);
-        let applied = list.apply(effect.clone());
-        self.items = Some(list.into_items());
-        applied?;
+        match &effect {
+            Effect::Insert(index, _) | Effect::RemoveAt(index)
+                if *index > len || (matches!(effect, Effect::RemoveAt(_)) && *index == len) =>
+            {
+                return Err(EffectError::IndexOutOfRange { index: *index, len });
+            }
+            _ => {}
+        }
         let needle = self.filter.trim().to_lowercase();
-        let search = self.search.as_deref().map(str::trim);
+        let search = self.search.as_deref().map(|s| s.trim().to_owned());
+        let search = search.as_deref();
         match effect {
             Effect::Append(x) => {
                 if let Some(visible) = &mut self.visible
@@ -84,49 +94,81 @@ impl ListView {
                 if search == Some(x.as_str()) {
                     self.highlighted.insert(len);
                 }
+                items.push(x);
             }
             Effect::Insert(index, x) => {
-                let shift = |i: usize| if i >= index { i + 1 } else { i };
-                if let Some(visible) = &mut self.visible {
-                    for i in visible.iter_mut() {
-                        *i = shift(*i);
-                    }
-                    if contains_ignoring_case(&x, &needle) {
-                        let at = visible.partition_point(|&i| i < index);
-                        visible.insert(at, index);
-                    }
-                }
-                if !self.highlighted.is_empty() {
-                    self.highlighted = self.highlighted.iter().map(|&i| shift(i)).collect();
+                self.shift_rows(|i| Some(if i >= index { i + 1 } else { i }));
+                if let Some(visible) = &mut self.visible
+                    && contains_ignoring_case(&x, &needle)
+                {
+                    let at = visible.partition_point(|&i| i < index);
+                    visible.insert(at, index);
                 }
                 if search == Some(x.as_str()) {
                     self.highlighted.insert(index);
                 }
-                self.selected = self.selected.map(shift);
+                self.items.get_or_insert_with(Vec::new).insert(index, x);
             }
             Effect::RemoveAt(index) => {
-                let shift = |i: usize| {
+                items.remove(index);
+                self.shift_rows(|i| {
                     if i > index {
                         Some(i - 1)
                     } else {
                         (i < index).then_some(i)
                     }
-                };
-                if let Some(visible) = &mut self.visible {
-                    *visible = visible.iter().filter_map(|&i| shift(i)).collect();
-                }
-                if !self.highlighted.is_empty() {
-                    self.highlighted = self.highlighted.iter().filter_map(|&i| shift(i)).collect();
-                }
-                self.selected = self.selected.and_then(shift);
+                });
             }
             Effect::SortAscending | Effect::SortDescending | Effect::Clear => {
+                match effect {
+                    // UTF-8 byte order is code point order, Python's `str` order; the
+                    // standard sort takes one pass over a list already in (either) order.
+                    Effect::SortAscending => items.sort(),
+                    Effect::SortDescending => items.sort_by(|a, b| b.cmp(a)),
+                    _ => items.clear(),
+                }
                 self.recompute_filter();
                 self.recompute_highlights(false);
                 self.selected = None;
+                self.changed.clear();
             }
         }
         Ok(())
+    }
+
+    /// Moves every remembered row index as `shift` says (`None`: the row is gone).
+    fn shift_rows(&mut self, shift: impl Fn(usize) -> Option<usize>) {
+        if let Some(visible) = &mut self.visible {
+            *visible = visible.iter().filter_map(|&i| shift(i)).collect();
+        }
+        if !self.highlighted.is_empty() {
+            self.highlighted = self.highlighted.iter().filter_map(|&i| shift(i)).collect();
+        }
+        self.selected = self.selected.and_then(&shift);
+        self.changed = self
+            .changed
+            .iter()
+            .filter_map(|&(i, at)| shift(i).map(|i| (i, at)))
+            .collect();
+    }
+
+    /// Another client changed the row at `index` (added it): it is highlighted for a
+    /// moment ([`CHANGED_FOR`]).
+    pub fn mark_changed_by_others(&mut self, index: usize, at: Instant) {
+        self.changed.retain(|(i, _)| *i != index);
+        self.changed.push((index, at));
+    }
+
+    /// The rows other clients changed within [`CHANGED_FOR`] of `now`, in order.
+    pub fn changed_by_others(&self, now: Instant) -> Vec<usize> {
+        let mut rows: Vec<usize> = self
+            .changed
+            .iter()
+            .filter(|(_, at)| now.saturating_duration_since(*at) < CHANGED_FOR)
+            .map(|(i, _)| *i)
+            .collect();
+        rows.sort_unstable();
+        rows
     }
 
     /// Forgets the list (disconnected).
@@ -258,6 +300,14 @@ impl ListView {
         let digit_width = ui.ctx().fonts_mut(|f| f.glyph_width(&mono, '0'));
         let position_width = (digits + 1.0) * digit_width + 16.0;
         let highlight = highlight_colour(ui);
+        let dark = ui.visuals().dark_mode;
+        let now = Instant::now();
+        self.changed
+            .retain(|(_, at)| now.saturating_duration_since(*at) < CHANGED_FOR);
+        if !self.changed.is_empty() {
+            // The highlight fades: draw again soon.
+            ui.ctx().request_repaint_after(Duration::from_millis(50));
+        }
 
         let mut intent = None;
         let mut table = TableBuilder::new(ui)
@@ -289,17 +339,24 @@ impl ListView {
                         return;
                     };
                     let value = self.items().get(index).map_or("", String::as_str);
-                    let lit = self.highlighted.contains(&index);
+                    let band = if self.highlighted.contains(&index) {
+                        Some(highlight)
+                    } else {
+                        self.changed
+                            .iter()
+                            .find(|(i, _)| *i == index)
+                            .map(|(_, at)| changed_colour(dark, now.saturating_duration_since(*at)))
+                    };
                     row.set_selected(self.selected == Some(index));
                     row.col(|ui| {
-                        if lit {
-                            paint_highlight(ui, highlight);
+                        if let Some(colour) = band {
+                            paint_highlight(ui, colour);
                         }
                         ui.monospace(index.to_string());
                     });
                     row.col(|ui| {
-                        if lit {
-                            paint_highlight(ui, highlight);
+                        if let Some(colour) = band {
+                            paint_highlight(ui, colour);
                         }
                         value_cell(ui, value);
                     });
@@ -362,6 +419,13 @@ fn highlight_colour(ui: &egui::Ui) -> egui::Color32 {
     } else {
         egui::Color32::from_rgba_unmultiplied(255, 210, 0, 110)
     }
+}
+
+/// A row another client changed `age` ago: blue, fading out over [`CHANGED_FOR`].
+fn changed_colour(dark: bool, age: Duration) -> egui::Color32 {
+    let left = 1.0 - (age.as_secs_f32() / CHANGED_FOR.as_secs_f32()).clamp(0.0, 1.0);
+    let alpha = if dark { 90.0 } else { 120.0 };
+    egui::Color32::from_rgba_unmultiplied(60, 140, 255, (alpha * left) as u8)
 }
 
 fn centered_note(ui: &mut egui::Ui, text: &str) {

@@ -12,7 +12,7 @@ use zlist::ui::App;
 use zlist::ui::i18n::Language;
 
 use crate::gui::{
-    MemoryStorage, append_typed, click_button, gui, open_server_status, start_local_server,
+    MemoryStorage, append_typed, click_button, gui, open_server_status, settle, start_local_server,
     test_settings, wait_for,
 };
 
@@ -121,5 +121,37 @@ fn gui_server_status_window_plots_requests_clients_and_size_over_time() {
     assert!(
         rates.last().is_some_and(|p| p[1] > 0.0),
         "the status request itself counts: {rates:?}"
+    );
+}
+
+#[test]
+fn gui_rows_other_clients_add_are_highlighted_for_a_moment_and_its_own_are_not() {
+    let mut harness = gui(test_settings());
+    start_local_server(&mut harness);
+    append_typed(&mut harness, &["mine"]);
+    settle(&mut harness);
+    assert_eq!(
+        harness.state().rows_changed_by_others(),
+        Vec::<usize>::new()
+    );
+
+    let endpoint = harness.state().local_endpoint().expect("the local server");
+    let context = zmq::Context::new();
+    let other = crate::support::req_socket(&context, &endpoint);
+    crate::support::request(&other, "append theirs");
+    crate::support::request(&other, "insert 0 early");
+    wait_for(&mut harness, "the other client's rows", |app| {
+        app.list_items() == ["early", "mine", "theirs"]
+    });
+    assert_eq!(harness.state().rows_changed_by_others(), vec![0, 2]);
+    append_typed(&mut harness, &["mine too"]);
+    assert_eq!(harness.state().rows_changed_by_others(), vec![0, 2]);
+
+    // The highlight fades away by itself.
+    std::thread::sleep(zlist::ui::list_table::CHANGED_FOR);
+    harness.step();
+    assert_eq!(
+        harness.state().rows_changed_by_others(),
+        Vec::<usize>::new()
     );
 }

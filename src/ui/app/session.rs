@@ -3,7 +3,7 @@
 //! message: what the user should hear of comes out as typed [`Notice`]s, which the app
 //! words in the user's language.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, TryRecvError};
@@ -13,6 +13,7 @@ use crate::net::client::{
     RequestFailure, RequestId,
 };
 use crate::net::curve::{ClientKeys, CurveKey, KeyPair};
+use crate::net::list::Effect;
 use crate::net::protocol::{self, Command, ServerKind};
 use crate::ui::app::notice::Notice;
 use crate::ui::connection_bar::Link;
@@ -24,6 +25,12 @@ use crate::ui::settings::Settings;
 /// Engine events handled per frame at most; the rest wait for the next frame, so a flood
 /// (a bulk paste's replies) never makes one frame slow.
 const EVENTS_PER_FRAME: usize = 5_000;
+
+/// How long this app waits for its own change's live update before it forgets the change.
+const OWN_CHANGE_WAIT: Duration = Duration::from_secs(10);
+
+/// How many of this app's oldest changes an update is compared with.
+const OWN_CHANGES_LOOKED_AT: usize = 256;
 
 /// A running client engine.
 struct Client {
@@ -126,6 +133,9 @@ pub(crate) struct Session {
     server_info: ServerInfo,
     /// What happened since the app last took them.
     notices: Vec<Notice>,
+    /// This app's changes whose live update has not come yet, oldest first: an update
+    /// that matches none of them is another client's, and its row is highlighted.
+    own_changes: VecDeque<(RequestId, Command, Instant)>,
 }
 
 impl Session {
@@ -149,6 +159,7 @@ impl Session {
             paste: None,
             server_info: ServerInfo::default(),
             notices: Vec::new(),
+            own_changes: VecDeque::new(),
         }
     }
 
@@ -288,6 +299,7 @@ impl Session {
         self.last_refresh_at = None;
         self.paste = None;
         self.last_search = None;
+        self.own_changes.clear();
         self.list.forget();
         self.server_info.forget();
     }
@@ -299,6 +311,7 @@ impl Session {
             return None;
         };
         let id = client.handle.send(command.clone());
+        self.note_own_change(id, &command);
         self.pending.insert(id, Some(command));
         Some(id)
     }
@@ -328,6 +341,10 @@ impl Session {
         for line in lines {
             let command = Command::Append(line.clone());
             let id = client.handle.send(command.clone());
+            if self.is_following() {
+                self.own_changes
+                    .push_back((id, command.clone(), Instant::now()));
+            }
             self.pending.insert(id, Some(command));
             ids.push(id);
         }
@@ -530,13 +547,26 @@ impl Session {
                 }
             }
             ClientEvent::Update { version, effect } => {
-                if let Err(error) = self.list.apply(effect) {
-                    self.notify(Notice::UpdateMisfit {
-                        version,
-                        error: error.to_string(),
-                    });
-                    if let Some(client) = &self.client {
-                        client.handle.resync();
+                let theirs = !self.take_own_change(&effect);
+                let added_at = match &effect {
+                    Effect::Append(_) => Some(self.list.items().len()),
+                    Effect::Insert(index, _) => Some(*index),
+                    _ => None,
+                };
+                match self.list.apply(effect) {
+                    Ok(()) => {
+                        if theirs && let Some(index) = added_at {
+                            self.list.mark_changed_by_others(index, Instant::now());
+                        }
+                    }
+                    Err(error) => {
+                        self.notify(Notice::UpdateMisfit {
+                            version,
+                            error: error.to_string(),
+                        });
+                        if let Some(client) = &self.client {
+                            client.handle.resync();
+                        }
                     }
                 }
             }
@@ -583,9 +613,43 @@ impl Session {
         self.live = Some(state);
     }
 
+    /// Remembers a change this app sent, while the list is followed live, to tell its
+    /// update from other clients' ones.
+    fn note_own_change(&mut self, id: RequestId, command: &Command) {
+        if command.is_change() && self.is_following() {
+            self.own_changes
+                .push_back((id, command.clone(), Instant::now()));
+        }
+    }
+
+    /// Whether `effect` is one of this app's own changes (which is then forgotten).
+    /// Only the oldest few are looked at: this app's updates come in the order it sent
+    /// them. Changes older than [`OWN_CHANGE_WAIT`] are forgotten (their update is lost).
+    fn take_own_change(&mut self, effect: &Effect) -> bool {
+        let now = Instant::now();
+        while self
+            .own_changes
+            .front()
+            .is_some_and(|(_, _, at)| now.saturating_duration_since(*at) > OWN_CHANGE_WAIT)
+        {
+            self.own_changes.pop_front();
+        }
+        let items = self.list.items();
+        let found = self
+            .own_changes
+            .iter()
+            .take(OWN_CHANGES_LOOKED_AT)
+            .position(|(_, command, _)| is_effect_of(command, effect, items));
+        found.and_then(|i| self.own_changes.remove(i)).is_some()
+    }
+
     fn on_reply(&mut self, reply: Reply) {
         self.round_trip = Some(reply.round_trip);
         self.pending.remove(&reply.id);
+        if reply.is_error || !self.is_following() {
+            // No update will come for it.
+            self.own_changes.retain(|(id, _, _)| *id != reply.id);
+        }
         let in_paste = self
             .paste
             .as_mut()
@@ -626,5 +690,59 @@ impl Session {
                 reply: reply.text,
             }),
         }
+    }
+}
+
+/// Whether `effect`, applied to `items`, is what `command` does: the same element added,
+/// the element it names removed, the same sort, a clear.
+fn is_effect_of(command: &Command, effect: &Effect, items: &[String]) -> bool {
+    match (command, effect) {
+        (Command::Append(sent), Effect::Append(added))
+        | (Command::Insert { element: sent, .. }, Effect::Insert(_, added)) => {
+            sent.trim() == added.trim()
+        }
+        (Command::Remove(sent), Effect::RemoveAt(index)) => items
+            .get(*index)
+            .is_some_and(|removed| removed.trim() == sent.trim()),
+        (Command::SortAscending, Effect::SortAscending)
+        | (Command::SortDescending, Effect::SortDescending)
+        | (Command::Clear, Effect::Clear) => true,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_update_is_told_apart_as_this_apps_change_by_what_it_does() {
+        let items = ["a".to_owned(), "b".to_owned()];
+        let append = Command::Append("x".to_owned());
+        assert!(is_effect_of(
+            &append,
+            &Effect::Append("x".to_owned()),
+            &items
+        ));
+        assert!(!is_effect_of(
+            &append,
+            &Effect::Append("y".to_owned()),
+            &items
+        ));
+        assert!(!is_effect_of(
+            &append,
+            &Effect::Insert(0, "x".to_owned()),
+            &items
+        ));
+        let remove = Command::Remove("b".to_owned());
+        assert!(is_effect_of(&remove, &Effect::RemoveAt(1), &items));
+        assert!(!is_effect_of(&remove, &Effect::RemoveAt(0), &items));
+        assert!(!is_effect_of(&remove, &Effect::RemoveAt(9), &items));
+        assert!(is_effect_of(&Command::Clear, &Effect::Clear, &items));
+        assert!(!is_effect_of(
+            &Command::SortAscending,
+            &Effect::SortDescending,
+            &items
+        ));
     }
 }
