@@ -24,6 +24,12 @@ if [ ${#targets[@]} -eq 0 ]; then
     mapfile -t targets < <(cd fuzz/fuzz_targets && ls ./*.rs | sed 's|^\./||; s|\.rs$||')
 fi
 export RUSTC_BOOTSTRAP=1
+# Built first, on its own: a build that fails must stop the script, not read as a quiet
+# run (the runs' output below is filtered down to their statistics).
+if ! cargo fuzz build -s none; then
+    echo "the fuzz targets do not build (see above)" >&2
+    exit 1
+fi
 for target in "${targets[@]}"; do
     echo "== $target: $seconds s"
     # One process per target; -max_len keeps inputs near what a request or file can be.
