@@ -32,6 +32,7 @@ use crate::ui::console::{Console, Source};
 use crate::ui::embedded::LocalServer;
 use crate::ui::export::{ExportJob, ExportOutcome};
 use crate::ui::i18n::Language;
+use crate::ui::import::{ImportDialog, ImportPick, PickOutcome};
 use crate::ui::log_capture::{self, LogFeed};
 use crate::ui::secrets::{Place, SecretStore, TokenKeeper};
 use crate::ui::server_info::ServerInfo;
@@ -115,6 +116,10 @@ pub struct App {
     /// The fallback file was announced this run.
     token_fallback_noted: bool,
     export: Option<ExportJob>,
+    /// The file to import being chosen and read.
+    import_pick: Option<ImportPick>,
+    /// The import dialog, while it is open.
+    import: Option<ImportDialog>,
     show_shortcuts: bool,
     show_about: bool,
     applied_theme: Option<ThemeChoice>,
@@ -222,6 +227,8 @@ impl App {
             paste_text: None,
             confirm: None,
             export: None,
+            import_pick: None,
+            import: None,
             show_shortcuts: false,
             show_about: false,
             applied_theme: None,
@@ -388,6 +395,7 @@ impl App {
         self.poll_tokens();
         self.drain_log();
         self.poll_export();
+        self.poll_import();
     }
 
     /// Draws one frame and then carries out what the user asked in it (everything but
@@ -502,6 +510,48 @@ impl App {
                 Err(error) => self.notify(Notice::TokenKeepFailed(error.to_string())),
             }
         }
+    }
+
+    /// The chosen file, read: open the import dialog on it.
+    fn poll_import(&mut self) {
+        let Some(outcome) = self.import_pick.as_mut().and_then(ImportPick::poll) else {
+            return;
+        };
+        self.import_pick = None;
+        match outcome {
+            PickOutcome::Read(path, bytes) => self.import = Some(ImportDialog::new(path, bytes)),
+            PickOutcome::Cancelled => {}
+            PickOutcome::Failed(error) => self.notify(Notice::ImportFailed(error)),
+        }
+    }
+
+    /// Reads `path` (`None`: asks for a file first) and opens the import dialog on it.
+    pub(crate) fn start_import(&mut self, path: Option<PathBuf>) {
+        if self.import_pick.is_some() || self.import.is_some() {
+            return;
+        }
+        let ctx = self.ctx.clone();
+        let title = self
+            .language()
+            .texts()
+            .import
+            .trim_end_matches('…')
+            .to_owned();
+        match ImportPick::start(path, title, move || ctx.request_repaint()) {
+            Ok(pick) => self.import_pick = Some(pick),
+            Err(error) => self.notify(Notice::ImportFailed(error.to_string())),
+        }
+    }
+
+    /// Opens the import dialog on a file, as if the user had chosen it (tests).
+    #[cfg(any(test, feature = "test-hooks"))]
+    pub fn import_file_for_test(&mut self, path: PathBuf) {
+        self.start_import(Some(path));
+    }
+
+    /// Whether the import dialog is open.
+    pub fn is_importing(&self) -> bool {
+        self.import.is_some()
     }
 
     fn poll_export(&mut self) {

@@ -14,6 +14,7 @@ pub mod embedded;
 pub mod export;
 pub mod i18n;
 pub mod icon;
+pub mod import;
 pub mod list_table;
 pub mod log_capture;
 pub mod log_file;

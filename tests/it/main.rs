@@ -14,6 +14,7 @@ mod exhaustion;
 mod fuzz_corpus;
 mod gui;
 mod gui_glance;
+mod gui_import;
 mod history;
 mod live;
 mod server;

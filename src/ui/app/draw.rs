@@ -33,8 +33,10 @@ impl App {
         let summary = self.list_summary(language);
         self.title_ui(&ctx, summary.as_deref());
         let mut intents = Vec::new();
-        let modal_open =
-            self.confirm.is_some() || self.paste_text.is_some() || self.is_asking_trust();
+        let modal_open = self.confirm.is_some()
+            || self.paste_text.is_some()
+            || self.import.is_some()
+            || self.is_asking_trust();
         if !modal_open {
             intents.extend(shortcuts::pressed(&ctx).into_iter().map(Intent::Shortcut));
             if self.session.is_connected()
@@ -47,6 +49,7 @@ impl App {
         egui::Panel::top("zlist-menu").show(ui, |ui| {
             let view = MenuView {
                 has_list: self.session.list().has_list(),
+                connected: self.session.is_connected(),
                 os_language: self.os_language,
             };
             let intent = menu::menu_ui(ui, &mut self.settings, view, language);
@@ -202,6 +205,11 @@ impl App {
             && let Some(start) = dialogs::paste_ui(ctx, text, language)
         {
             intents.push(Intent::Paste(start));
+        }
+        if let Some(dialog) = &mut self.import
+            && let Some(intent) = dialog.import_ui(ctx, language)
+        {
+            intents.push(Intent::Import(intent));
         }
         help::shortcuts_window(ctx, &mut self.show_shortcuts, language);
         help::about_window(ctx, &mut self.show_about, language);

@@ -12,6 +12,7 @@ use crate::ui::app::session::{self, Encryption};
 use crate::ui::app::trust::KeyCheck;
 use crate::ui::connection_bar::ConnectionIntent;
 use crate::ui::export::{ExportFormat, ExportJob};
+use crate::ui::import::ImportIntent;
 use crate::ui::paste;
 use crate::ui::server_info::ServerInfoIntent;
 use crate::ui::shortcuts::Shortcut;
@@ -44,6 +45,8 @@ pub(crate) enum Intent {
     Paste(bool),
     /// Several lines were pasted outside the paste window: open it with them.
     Pasted(String),
+    /// The import dialog's answer.
+    Import(ImportIntent),
 }
 
 impl App {
@@ -80,6 +83,13 @@ impl App {
                 }
             }
             Intent::Pasted(text) => self.paste_text = Some(text),
+            Intent::Import(intent) => {
+                self.import = None;
+                if let ImportIntent::Start(elements) = intent {
+                    // The same bulk append as a paste: progress bar, Cancel, one summary.
+                    self.session.start_paste(&elements);
+                }
+            }
         }
         self.flush_notices();
     }
@@ -276,6 +286,7 @@ impl App {
     fn on_menu(&mut self, intent: MenuIntent) {
         match intent {
             MenuIntent::Export(format) => self.start_export(format),
+            MenuIntent::Import => self.start_import(None),
             MenuIntent::Quit => self.ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             MenuIntent::ServerStatus => self.session.open_server_status(),
             MenuIntent::Shortcuts => self.show_shortcuts = true,

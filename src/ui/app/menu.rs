@@ -1,4 +1,4 @@
-//! The menu bar: File (export, quit), View (console, server status, theme, request
+//! The menu bar: File (import, export, quit), View (console, server status, theme, request
 //! settings, automatic refresh), Help, and the language at the right. Settings it shows
 //! are edited in place; everything else comes back as a [`MenuIntent`].
 
@@ -13,6 +13,8 @@ use crate::ui::shortcuts::{self, Shortcut};
 pub(crate) enum MenuIntent {
     /// Export the list in this format.
     Export(ExportFormat),
+    /// Choose a file to import.
+    Import,
     /// Close the window.
     Quit,
     /// Open the server status window.
@@ -30,6 +32,8 @@ pub(crate) enum MenuIntent {
 pub(crate) struct MenuView {
     /// Whether a list arrived (something to export).
     pub has_list: bool,
+    /// Whether changes can be sent (something to import into).
+    pub connected: bool,
     /// The operating system's language (named beside "Automatic").
     pub os_language: Language,
 }
@@ -45,6 +49,15 @@ pub(crate) fn menu_ui(
     let mut intent = None;
     egui::MenuBar::new().ui(ui, |ui| {
         ui.menu_button(t.menu_file, |ui| {
+            if ui
+                .add_enabled(view.connected, egui::Button::new(t.import))
+                .on_disabled_hover_text(t.need_connection)
+                .clicked()
+            {
+                intent = Some(MenuIntent::Import);
+                ui.close();
+            }
+            ui.separator();
             for format in ExportFormat::ALL {
                 let label = format!("{} {}", t.export, actions::format_name(format, language));
                 if ui

@@ -135,6 +135,8 @@ pub(crate) enum Notice {
     ExportCancelled,
     /// The export failed.
     ExportFailed(String),
+    /// A file to import could not be read.
+    ImportFailed(String),
     /// The server's key is being checked before connecting to this endpoint.
     CheckingKey(String),
     /// The server presents another key than the one remembered: refused, nothing sent.
@@ -252,6 +254,7 @@ impl Notice {
             Self::Exported { count, path } => (Success, language.exported(*count, path)),
             Self::ExportCancelled => (Info, t.export_cancelled.to_owned()),
             Self::ExportFailed(error) => (Error, language.export_failed(error)),
+            Self::ImportFailed(error) => (Error, language.import_failed(error)),
             Self::CheckingKey(endpoint) => (Info, language.checking_key(endpoint)),
             Self::KeyChanged {
                 server,

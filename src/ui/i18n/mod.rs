@@ -490,6 +490,74 @@ impl Language {
         }
     }
 
+    /// How many elements an import appends.
+    pub fn import_ready(self, count: usize) -> String {
+        match self {
+            Self::PtBr => format!("{} para adicionar ao fim da lista", self.elements(count)),
+            Self::En => format!("{} to append to the list", self.elements(count)),
+        }
+    }
+
+    /// A file that cannot be read in the chosen format at all.
+    pub fn import_unreadable(self, format: &str, error: &str) -> String {
+        match self {
+            Self::PtBr => format!("O arquivo não pode ser lido como {format}: {error}"),
+            Self::En => format!("The file cannot be read as {format}: {error}"),
+        }
+    }
+
+    /// One bad line and why, for the import dialog's list.
+    pub fn import_bad_line(self, line: usize, why: crate::ui::import::BadReason) -> String {
+        use crate::ui::import::BadReason::{
+            Empty, Malformed, NoSuchColumn, NotAString, NotUtf8, TooLong,
+        };
+        let why = match (self, why) {
+            (Self::PtBr, NotUtf8) => "não é texto UTF-8",
+            (Self::PtBr, Empty) => "vazia",
+            (Self::PtBr, TooLong) => "maior que 64 KiB",
+            (Self::PtBr, NoSuchColumn) => "não tem a coluna escolhida",
+            (Self::PtBr, NotAString) => "não é uma string",
+            (Self::PtBr, Malformed) => "CSV malformado",
+            (Self::En, NotUtf8) => "not UTF-8 text",
+            (Self::En, Empty) => "empty",
+            (Self::En, TooLong) => "longer than 64 KiB",
+            (Self::En, NoSuchColumn) => "no such column",
+            (Self::En, NotAString) => "not a string",
+            (Self::En, Malformed) => "malformed CSV",
+        };
+        format!("{line} ({why})")
+    }
+
+    /// The import dialog's warning: how many lines are bad, the first ones listed.
+    pub fn import_bad_lines(self, count: usize, listed: &str) -> String {
+        match (self, count) {
+            (Self::PtBr, 1) => format!(
+                "1 linha não pode ser importada: {listed}. Nada é importado a menos que você \
+                 escolha pulá-la."
+            ),
+            (Self::PtBr, _) => format!(
+                "{count} linhas não podem ser importadas (as primeiras: {listed}). Nada é \
+                 importado a menos que você escolha pulá-las."
+            ),
+            (Self::En, 1) => format!(
+                "1 line cannot be imported: {listed}. Nothing is imported unless you choose to \
+                 skip it."
+            ),
+            (Self::En, _) => format!(
+                "{count} lines cannot be imported (the first: {listed}). Nothing is imported \
+                 unless you choose to skip them."
+            ),
+        }
+    }
+
+    /// A file to import could not be read.
+    pub fn import_failed(self, error: &str) -> String {
+        match self {
+            Self::PtBr => format!("Não foi possível ler o arquivo: {error}"),
+            Self::En => format!("The file could not be read: {error}"),
+        }
+    }
+
     /// The console's note when a live update does not fit the list shown (the app then
     /// fetches the list afresh); `error` is the library's reason.
     pub fn update_misfit(self, version: u64, error: &str) -> String {

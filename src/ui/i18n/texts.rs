@@ -14,6 +14,20 @@ pub struct Texts {
     pub menu_help: &'static str,
     /// Export the list.
     pub export: &'static str,
+    /// File -> Import... (and the file dialog's title).
+    pub import: &'static str,
+    /// The import dialog's title.
+    pub import_title: &'static str,
+    /// The import dialog's format row.
+    pub import_format: &'static str,
+    /// The CSV column picker.
+    pub import_column: &'static str,
+    /// The CSV header checkbox.
+    pub import_header: &'static str,
+    /// The checkbox that imports a file's good lines and skips its bad ones.
+    pub import_skip_bad: &'static str,
+    /// The import dialog's button.
+    pub import_start: &'static str,
     /// Export tooltip.
     pub export_tip: &'static str,
     /// Export as plain text.
