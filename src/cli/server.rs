@@ -44,6 +44,12 @@ pub struct ServerArgs {
     #[command(flatten)]
     token: crate::cli::TokenArgs,
 
+    /// A file whose first line is a second, read-only token: clients that present it may
+    /// show and search the list and follow its live updates, and every change they send
+    /// gets an error reply. Needs a token (--token-file) beside it.
+    #[arg(long, value_name = "FILE", env = "ZLIST_READ_TOKEN_FILE")]
+    read_token_file: Option<std::path::PathBuf>,
+
     /// Encrypt with CURVE, with this secret key file (NAME.key_secret from `zlist keygen`)
     /// instead of the data directory's key pair. A token still works: it is checked inside
     /// the encrypted connection.
@@ -120,7 +126,7 @@ fn server_access(
     args: &ServerArgs,
     storage: &crate::net::store::Storage,
 ) -> anyhow::Result<crate::net::access::AccessPolicy> {
-    use crate::net::access::{AccessPolicy, is_loopback_bind, parse_allow_list};
+    use crate::net::access::{AccessPolicy, Token, is_loopback_bind, parse_allow_list};
     let token = args
         .token
         .resolve()
@@ -130,6 +136,16 @@ fn server_access(
         None => Vec::new(),
     };
     let mut policy = AccessPolicy::for_bind(&args.bind, token, allow, args.insecure);
+    if let Some(path) = &args.read_token_file {
+        let read_token = Token::from_file(path)
+            .context("cannot read the read-only token")?
+            .with_context(|| format!("the read-only token file {} is empty", path.display()))?;
+        policy = policy.with_read_token(read_token).context(
+            "invalid --read-token-file (give the token that may change the list with \
+             --token-file FILE or ZLIST_TOKEN)",
+        )?;
+        tracing::info!("clients with the read-only token may read but not change the list");
+    }
     // Encrypted by default beyond loopback; --insecure keeps the seed's plain port.
     let encrypt = args.curve_secret_file.is_some()
         || args.curve_clients.is_some()

@@ -15,6 +15,31 @@ use crate::net::curve::{CurveError, CurveKey, KeyPair, ServerKeys};
 pub const ZAP_ENDPOINT: &str = "inproc://zeromq.zap.01";
 /// The ZAP domain the server socket uses.
 pub const ZAP_DOMAIN: &str = "zlist";
+/// The user id a connection admitted with the read-only token carries (ZAP, RFC 27): the
+/// server reads it off each request and refuses changes from it.
+pub const READ_ONLY_USER: &str = "zlist-read";
+
+/// What a connection may do, as the user id its ZAP handshake gave it says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Permission {
+    /// Read and change the list.
+    #[default]
+    ReadWrite,
+    /// Read the list and follow its live updates only (the read-only token).
+    ReadOnly,
+}
+
+impl Permission {
+    /// The role of a connection whose ZAP user id is `user` (none without a ZAP handler).
+    pub fn of_user_id(user: Option<&str>) -> Self {
+        if user == Some(READ_ONLY_USER) {
+            Self::ReadOnly
+        } else {
+            Self::ReadWrite
+        }
+    }
+}
+
 /// The PLAIN user name zlist clients present; the token is the password.
 pub const PLAIN_USER: &str = "zlist";
 /// Environment variable holding the token.
@@ -75,6 +100,12 @@ pub enum AccessError {
         "{0:?} in the allow list should be an address or a network like 10.0.0.0/8 or 2001:db8::/32"
     )]
     BadNetwork(String),
+    /// A read-only token was given without the token that may change the list.
+    #[error("a read-only token needs a token that may change the list too")]
+    ReadTokenAlone,
+    /// The read-only token is the token itself.
+    #[error("the read-only token must differ from the token")]
+    SameTokens,
 }
 
 /// Parses a comma-separated allow list (`10.0.0.0/8,192.168.1.7`).
@@ -106,6 +137,11 @@ pub struct AccessPolicy {
     /// With CURVE and a token: the client public key the token stands for
     /// ([`KeyPair::for_token`]); a client that presents it knows the token.
     pub token_key: Option<CurveKey>,
+    /// A second token that may read and follow live updates but change nothing (checked
+    /// as [`AccessPolicy::read_token_key`] with CURVE). Only with [`AccessPolicy::token`].
+    pub read_token: Option<Token>,
+    /// With CURVE and a read-only token: the client public key it stands for.
+    pub read_token_key: Option<CurveKey>,
 }
 
 /// What a peer presented in its handshake.
@@ -124,6 +160,8 @@ pub enum Credential<'a> {
 pub enum Verdict {
     /// Let the peer in.
     Allow,
+    /// Let the peer in to read only: it presented the read-only token.
+    AllowReadOnly,
     /// Refuse it, with the reason (logged, and sent to the peer as the ZAP status text).
     Deny(&'static str),
 }
@@ -139,6 +177,23 @@ impl AccessPolicy {
             loopback_only,
             curve: None,
             token_key: None,
+            read_token: None,
+            read_token_key: None,
+        }
+    }
+
+    /// Adds a read-only token, which needs a token: [`AccessError::ReadTokenAlone`]
+    /// otherwise, and [`AccessError::SameTokens`] when the two are the same.
+    pub fn with_read_token(mut self, read_token: Token) -> Result<Self, AccessError> {
+        match &self.token {
+            None => Err(AccessError::ReadTokenAlone),
+            Some(token) if token.matches(read_token.expose().as_bytes()) => {
+                Err(AccessError::SameTokens)
+            }
+            Some(_) => {
+                self.read_token = Some(read_token);
+                Ok(self)
+            }
         }
     }
 
@@ -153,15 +208,21 @@ impl AccessPolicy {
         if let Some(token) = self.token.take() {
             self.token_key = Some(KeyPair::for_token(&token, &keys.keys.public)?.public);
         }
+        if let Some(token) = self.read_token.take() {
+            self.read_token_key = Some(KeyPair::for_token(&token, &keys.keys.public)?.public);
+        }
         self.curve = Some(keys);
         Ok(self)
     }
 
-    /// Who may connect, as `zlist.status` says it: one word, `token`, `client-keys`,
-    /// `loopback-only` (protected mode) or `open`, with `+allow-list` when an allow list
-    /// applies too; with CURVE, followed by the word `curve=KEY` (the server's public key).
+    /// Who may connect, as `zlist.status` says it: one word, `token` (`token+read-token`
+    /// with a read-only token too), `client-keys`, `loopback-only` (protected mode) or
+    /// `open`, with `+allow-list` when an allow list applies too; with CURVE, followed by
+    /// the word `curve=KEY` (the server's public key).
     pub fn label(&self) -> String {
-        let base = if self.token.is_some() || self.token_key.is_some() {
+        let base = if self.read_token.is_some() || self.read_token_key.is_some() {
+            "token+read-token"
+        } else if self.token.is_some() || self.token_key.is_some() {
             "token"
         } else if self.curve.as_ref().is_some_and(|c| c.clients.is_some()) {
             "client-keys"
@@ -212,9 +273,16 @@ impl AccessPolicy {
                 Credential::Plain(password) => password,
                 Credential::Null | Credential::Curve(_) => &[],
             };
-            // Check every time, whatever the outcome, so the timing says nothing.
-            if !token.matches(password) {
-                return Verdict::Deny("wrong or missing token");
+            // Check every time, both tokens, whatever the outcome, so the timing says nothing.
+            let writes = token.matches(password);
+            let reads = self
+                .read_token
+                .as_ref()
+                .is_some_and(|read| read.matches(password));
+            match (writes, reads) {
+                (true, _) => {}
+                (false, true) => return Verdict::AllowReadOnly,
+                (false, false) => return Verdict::Deny("wrong or missing token"),
             }
         }
         let listed = self.curve.as_ref().and_then(|c| c.clients.as_ref());
@@ -230,7 +298,13 @@ impl AccessPolicy {
         let by_token = self
             .token_key
             .is_some_and(|key| bool::from(key.bytes().ct_eq(&presented)));
+        let by_read_token = self
+            .read_token_key
+            .is_some_and(|key| bool::from(key.bytes().ct_eq(&presented)));
         let by_list = listed.is_some_and(|keys| keys.contains(&CurveKey::from_bytes(presented)));
+        if by_read_token && !by_token && !by_list {
+            return Verdict::AllowReadOnly;
+        }
         match (
             by_token || by_list,
             self.token_key.is_some(),
@@ -250,22 +324,18 @@ impl AccessPolicy {
     pub fn answer_zap(&self, request: &[Vec<u8>]) -> Vec<Vec<u8>> {
         let frame = |i: usize| request.get(i).map(Vec::as_slice).unwrap_or_default();
         let request_id = frame(1).to_vec();
-        let reply = |code: &str, text: &str| {
+        let reply = |code: &str, text: &str, user: &str| {
             vec![
                 b"1.0".to_vec(),
                 request_id.clone(),
                 code.as_bytes().to_vec(),
                 text.as_bytes().to_vec(),
-                if code == "200" {
-                    PLAIN_USER.as_bytes().to_vec()
-                } else {
-                    Vec::new()
-                },
+                user.as_bytes().to_vec(),
                 Vec::new(),
             ]
         };
         if frame(0) != b"1.0" || request.len() < 6 {
-            return reply("500", "malformed ZAP request");
+            return reply("500", "malformed ZAP request", "");
         }
         let address = std::str::from_utf8(frame(3))
             .ok()
@@ -274,14 +344,15 @@ impl AccessPolicy {
             b"PLAIN" => Credential::Plain(frame(7)),
             b"CURVE" => Credential::Curve(frame(6)),
             b"NULL" => Credential::Null,
-            _ => return reply("400", "unsupported security mechanism"),
+            _ => return reply("400", "unsupported security mechanism", ""),
         };
         match self.check(address, credential) {
-            Verdict::Allow => reply("200", "OK"),
+            Verdict::Allow => reply("200", "OK", PLAIN_USER),
+            Verdict::AllowReadOnly => reply("200", "OK", READ_ONLY_USER),
             Verdict::Deny(reason) => {
                 let shown = address.map_or_else(|| "unknown".to_owned(), |a| a.to_string());
                 tracing::warn!(peer = %shown, "connection refused: {reason}");
-                reply("400", reason)
+                reply("400", reason, "")
             }
         }
     }
@@ -566,6 +637,74 @@ mod tests {
         assert_eq!(policy.answer_zap(&zap("CURVE", "127.0.0.1", ""))[2], b"400");
         assert_eq!(policy.answer_zap(&[b"2.0".to_vec()])[2], b"500");
         assert_eq!(policy.answer_zap(&[])[2], b"500");
+    }
+
+    #[test]
+    fn the_read_only_token_admits_to_read_and_the_token_to_change() {
+        let policy = AccessPolicy::for_bind("tcp://0.0.0.0:1", Token::new("writer"), vec![], false)
+            .with_read_token(Token::new("reader").unwrap())
+            .unwrap();
+        let from = ip("198.51.100.7");
+        assert_eq!(
+            policy.check(from, Credential::Plain(b"writer")),
+            Verdict::Allow
+        );
+        assert_eq!(
+            policy.check(from, Credential::Plain(b"reader")),
+            Verdict::AllowReadOnly
+        );
+        assert_eq!(
+            policy.check(from, Credential::Plain(b"other")),
+            Verdict::Deny("wrong or missing token")
+        );
+        assert_eq!(policy.label(), "token+read-token");
+        let answer = policy.answer_zap(&zap("PLAIN", "198.51.100.7", "reader"));
+        assert_eq!(answer[2], b"200");
+        assert_eq!(answer[4], READ_ONLY_USER.as_bytes());
+        let answer = policy.answer_zap(&zap("PLAIN", "198.51.100.7", "writer"));
+        assert_eq!(answer[4], PLAIN_USER.as_bytes());
+    }
+
+    #[test]
+    fn the_read_only_token_over_curve_admits_the_key_it_stands_for_to_read() {
+        let server = crate::net::curve::KeyPair::example();
+        let policy = AccessPolicy::for_bind("tcp://0.0.0.0:1", Token::new("writer"), vec![], false)
+            .with_read_token(Token::new("reader").unwrap())
+            .unwrap()
+            .with_curve(ServerKeys {
+                keys: server.clone(),
+                clients: None,
+            })
+            .unwrap();
+        let key = |token: &str| {
+            KeyPair::for_token(&Token::new(token).unwrap(), &server.public)
+                .unwrap()
+                .public
+        };
+        let from = ip("198.51.100.7");
+        assert_eq!(
+            policy.check(from, Credential::Curve(key("writer").bytes())),
+            Verdict::Allow
+        );
+        assert_eq!(
+            policy.check(from, Credential::Curve(key("reader").bytes())),
+            Verdict::AllowReadOnly
+        );
+        assert_eq!(
+            policy.check(from, Credential::Curve(key("other").bytes())),
+            Verdict::Deny("wrong or missing token")
+        );
+        assert!(policy.label().starts_with("token+read-token curve="));
+    }
+
+    #[test]
+    fn a_read_only_token_needs_a_different_token_beside_it() {
+        let alone = AccessPolicy::for_bind("tcp://127.0.0.1:1", None, vec![], false)
+            .with_read_token(Token::new("reader").unwrap());
+        assert!(matches!(alone, Err(AccessError::ReadTokenAlone)));
+        let same = AccessPolicy::for_bind("tcp://127.0.0.1:1", Token::new("x"), vec![], false)
+            .with_read_token(Token::new("x").unwrap());
+        assert!(matches!(same, Err(AccessError::SameTokens)));
     }
 
     #[test]

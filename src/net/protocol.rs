@@ -38,6 +38,11 @@ pub const SNAPSHOT: &str = "zlist.snapshot";
 /// `zlist.status`: asks a server for its health (uptime, clients, counts); the reply
 /// starts with the same word. See [`crate::net::status`].
 pub const STATUS: &str = "zlist.status";
+/// The `zlist.hello` announcement of what the asking connection may do: `access=read`
+/// for a connection admitted with the read-only token (absent: it may change the list).
+pub const ACCESS_FEATURE: &str = "access";
+/// The value of [`ACCESS_FEATURE`] for a read-only connection.
+pub const ACCESS_READ_ONLY: &str = "read";
 /// The version of zlist's protocol extensions that this build speaks.
 pub const EXTENSION_VERSION: u32 = 1;
 
@@ -391,7 +396,13 @@ pub enum RequestError {
          (CLIENTE: 1 a {MAX_CLIENT_ID_LEN} letras, dígitos, - ou _; SEQ: número inteiro)"
     )]
     BadTag,
-    /// Bytes that are not UTF-8.
+    /// A change from a connection admitted with the read-only token.
+    #[error(
+        "Erro: este cliente entrou com o token de leitura: pode ler a lista e seguir as \
+         atualizações, mas não alterá-la; alterações precisam do token de escrita."
+    )]
+    ReadOnly,
+    /// The request's bytes are not UTF-8.
     #[error("Erro: a mensagem não é texto UTF-8 válido.")]
     InvalidUtf8,
     /// More than one frame.
@@ -504,6 +515,12 @@ impl ServerKind {
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect();
         Self::Zlist { version, features }
+    }
+
+    /// Whether the server admitted this client with its read-only token (`access=read`):
+    /// it may read and follow live updates but not change the list.
+    pub fn is_read_only(&self) -> bool {
+        self.feature(ACCESS_FEATURE) == Some(ACCESS_READ_ONLY)
     }
 
     /// A feature's value, for a zlist server that announced it.

@@ -10,7 +10,7 @@ mod security;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::net::access::AccessPolicy;
+use crate::net::access::{AccessPolicy, Permission};
 use crate::net::curve::{self, CurveError};
 use crate::net::endpoint::{self, EndpointError, Role};
 use crate::net::inproc;
@@ -621,7 +621,11 @@ impl Serving<'_> {
             );
             return;
         };
-        let body = frames.split_off(delimiter + 1);
+        let mut body = frames.split_off(delimiter + 1);
+        // What the connection may do, from the user id its ZAP handshake gave it (carried
+        // by the frames that came off the wire, not by the routing id ROUTER adds).
+        let permission =
+            Permission::of_user_id(body.last_mut().and_then(|frame| frame.gets("User-Id")));
         let Some(request) = body.last() else {
             // A REQ peer always sends a body; this is some other kind of peer.
             tracing::debug!("dropped a message with an envelope but no body");
@@ -640,7 +644,7 @@ impl Serving<'_> {
             trail(request, LOG_REQUEST, request);
         }
         let body: Vec<&[u8]> = body.iter().map(|frame| &frame[..]).collect();
-        let handled = self.service.handle_frames(&body);
+        let handled = self.service.handle_frames_as(&body, permission);
         if let (Some(publisher), Some(effect)) = (&mut self.publisher, &handled.effect) {
             publisher.publish(self.service.version(), effect);
         }

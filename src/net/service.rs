@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::net::access::Permission;
 use crate::net::list::{Effect, Outcome, Plan, RemoteList, ReplyText};
 use crate::net::live::{self, Epoch};
 use crate::net::protocol::{self, Command, Request, RequestError, RequestTag};
@@ -366,8 +367,17 @@ impl ListService {
     /// the server's entry point: the requests and errors `zlist.status` reports are counted
     /// here.
     pub fn handle_frames<F: AsRef<[u8]>>(&mut self, frames: &[F]) -> Handled {
+        self.handle_frames_as(frames, Permission::ReadWrite)
+    }
+
+    /// [`ListService::handle_frames`] for a connection that may do only what `permission` allows.
+    pub fn handle_frames_as<F: AsRef<[u8]>>(
+        &mut self,
+        frames: &[F],
+        permission: Permission,
+    ) -> Handled {
         let handled = match frames {
-            [frame] => self.handle_bytes(frame.as_ref()),
+            [frame] => self.handle_bytes_as(frame.as_ref(), permission),
             [] => Handled::refused(&RequestError::Empty),
             _ => Handled::refused(&RequestError::Multipart(frames.len())),
         };
@@ -378,6 +388,10 @@ impl ListService {
 
     /// Answers one single-frame request.
     pub fn handle_bytes(&mut self, bytes: &[u8]) -> Handled {
+        self.handle_bytes_as(bytes, Permission::ReadWrite)
+    }
+
+    fn handle_bytes_as(&mut self, bytes: &[u8], permission: Permission) -> Handled {
         if bytes.len() > self.max_request_bytes {
             return Handled::refused(&RequestError::TooLarge {
                 size: bytes.len(),
@@ -385,27 +399,42 @@ impl ListService {
             });
         }
         match std::str::from_utf8(bytes) {
-            Ok(text) => self.handle_text(text),
+            Ok(text) => self.handle_text_as(text, permission),
             Err(_) => Handled::refused(&RequestError::InvalidUtf8),
         }
     }
 
     /// Answers one request text.
     pub fn handle_text(&mut self, text: &str) -> Handled {
-        match Request::parse(text) {
-            Ok(Request::Seed(command)) => self.execute(&command, None),
-            Ok(Request::Hello) => {
-                let features: Vec<(&str, &str)> = self
+        self.handle_text_as(text, Permission::ReadWrite)
+    }
+
+    fn handle_text_as(&mut self, text: &str, permission: Permission) -> Handled {
+        let request = match Request::parse(text) {
+            Ok(Request::Seed(command) | Request::Tagged { command, .. })
+                if permission == Permission::ReadOnly && command.is_change() =>
+            {
+                return Handled::refused(&RequestError::ReadOnly);
+            }
+            Ok(request) => request,
+            Err(error) => return Handled::refused(&error),
+        };
+        match request {
+            Request::Seed(command) => self.execute(&command, None),
+            Request::Hello => {
+                let mut features: Vec<(&str, &str)> = self
                     .features
                     .iter()
                     .map(|(k, v)| (k.as_str(), v.as_str()))
                     .collect();
+                if permission == Permission::ReadOnly {
+                    features.push((protocol::ACCESS_FEATURE, protocol::ACCESS_READ_ONLY));
+                }
                 Handled::answer(Outcome::ok(protocol::hello_reply(&features)))
             }
-            Ok(Request::Snapshot) => Handled::answer(Outcome::ok(self.snapshot_reply())),
-            Ok(Request::Status) => Handled::answer(Outcome::ok(self.status().to_string())),
-            Ok(Request::Tagged { tag, command }) => self.execute_tagged(tag, &command),
-            Err(error) => Handled::refused(&error),
+            Request::Snapshot => Handled::answer(Outcome::ok(self.snapshot_reply())),
+            Request::Status => Handled::answer(Outcome::ok(self.status().to_string())),
+            Request::Tagged { tag, command } => self.execute_tagged(tag, &command),
         }
     }
 

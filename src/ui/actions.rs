@@ -31,6 +31,13 @@ pub enum ActionIntent {
     Export(ExportFormat),
 }
 
+impl ActionIntent {
+    /// Whether the action changes the list (so needs more than the read-only token).
+    pub fn changes_the_list(self) -> bool {
+        !matches!(self, Self::Search | Self::Refresh | Self::Export(_))
+    }
+}
+
 /// The operations panel's fields.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ActionInputs {
@@ -53,6 +60,8 @@ pub struct ActionsView<'a> {
     pub last_search: Option<&'a str>,
     /// Whether requests are waiting for replies.
     pub busy: bool,
+    /// Whether the server admitted this client to read only (changes are disabled).
+    pub read_only: bool,
 }
 
 /// Draws the panel; returns what the user asked.
@@ -66,6 +75,9 @@ pub fn actions_ui(
     let mut intent = None;
     let on = view.connected;
     let why = t.need_connection;
+    // The actions that change the list: off when not connected or only reading.
+    let change = on && !view.read_only;
+    let why_not_change = if on { t.read_only_why } else { why };
     let full = egui::vec2(ui.available_width(), 0.0);
 
     ui.horizontal(|ui| {
@@ -89,7 +101,7 @@ pub fn actions_ui(
         value.request_focus();
     }
     if value.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
-        if on {
+        if change {
             intent = Some(ActionIntent::Append);
         }
         // Ready for the next element.
@@ -97,7 +109,14 @@ pub fn actions_ui(
     }
 
     ui.columns(2, |cols| {
-        if command_button(&mut cols[0], on, t.append, t.append_tip, None, why) {
+        if command_button(
+            &mut cols[0],
+            change,
+            t.append,
+            t.append_tip,
+            None,
+            why_not_change,
+        ) {
             intent = Some(ActionIntent::Append);
         }
         if command_button(
@@ -122,13 +141,27 @@ pub fn actions_ui(
         )
         .labelled_by(position_label.id)
         .accessible_name(t.position_label);
-        if command_button(ui, on, t.insert, t.insert_tip, Some(Shortcut::Insert), why) {
+        if command_button(
+            ui,
+            change,
+            t.insert,
+            t.insert_tip,
+            Some(Shortcut::Insert),
+            why_not_change,
+        ) {
             intent = Some(ActionIntent::Insert);
         }
     });
 
     ui.add_space(6.0);
-    if command_button(ui, on, t.remove, t.remove_tip, Some(Shortcut::Remove), why) {
+    if command_button(
+        ui,
+        change,
+        t.remove,
+        t.remove_tip,
+        Some(Shortcut::Remove),
+        why_not_change,
+    ) {
         intent = Some(ActionIntent::Remove);
     }
     ui.label(egui::RichText::new(t.remove_note).small().weak());
@@ -136,21 +169,21 @@ pub fn actions_ui(
     ui.separator();
     if command_button(
         ui,
-        on,
+        change,
         t.sort_ascending,
         t.sort_ascending_tip,
         Some(Shortcut::SortAscending),
-        why,
+        why_not_change,
     ) {
         intent = Some(ActionIntent::SortAscending);
     }
     if command_button(
         ui,
-        on,
+        change,
         t.sort_descending,
         t.sort_descending_tip,
         Some(Shortcut::SortDescending),
-        why,
+        why_not_change,
     ) {
         intent = Some(ActionIntent::SortDescending);
     }
@@ -167,11 +200,11 @@ pub fn actions_ui(
         }
         if command_button(
             &mut cols[1],
-            on,
+            change,
             t.clear,
             t.clear_tip,
             Some(Shortcut::Clear),
-            why,
+            why_not_change,
         ) {
             intent = Some(ActionIntent::AskClear);
         }
@@ -179,13 +212,13 @@ pub fn actions_ui(
 
     ui.separator();
     if ui
-        .add_enabled(on, egui::Button::new(t.paste_lines).min_size(full))
+        .add_enabled(change, egui::Button::new(t.paste_lines).min_size(full))
         .on_hover_text(shortcuts::tip(
             ui.ctx(),
             t.paste_lines_tip,
             Shortcut::PasteLines,
         ))
-        .on_disabled_hover_text(why)
+        .on_disabled_hover_text(why_not_change)
         .clicked()
     {
         intent = Some(ActionIntent::OpenPaste);

@@ -185,6 +185,13 @@ pub fn connection_bar_ui(
                 ServerKind::Seed => t.server_seed,
             };
             ui.label(egui::RichText::new(format!("· {name}")).weak());
+            if kind.is_read_only() {
+                ui.label(
+                    egui::RichText::new(format!("· {}", t.read_only))
+                        .color(ui.visuals().warn_fg_color),
+                )
+                .on_hover_text(t.read_only_why);
+            }
             if let Some(live) = view.live {
                 let (text, tip) = live_label(kind, live, language);
                 ui.label(egui::RichText::new(format!("· {text}")).weak())

@@ -17,6 +17,7 @@ mod gui_glance;
 mod gui_import;
 mod history;
 mod live;
+mod read_only;
 mod server;
 mod server_process;
 mod status;

@@ -50,6 +50,7 @@ impl App {
             let view = MenuView {
                 has_list: self.session.list().has_list(),
                 connected: self.session.is_connected(),
+                read_only: self.session.is_read_only(),
                 os_language: self.os_language,
             };
             let intent = menu::menu_ui(ui, &mut self.settings, view, language);
@@ -100,6 +101,7 @@ impl App {
                         has_list: self.session.list().has_list(),
                         last_search: self.session.last_search(),
                         busy: self.session.pending() > 0,
+                        read_only: self.session.is_read_only(),
                     };
                     let intent = actions::actions_ui(ui, &mut self.inputs, view, language);
                     intents.extend(intent.map(Intent::Action));

@@ -199,6 +199,11 @@ impl App {
     }
 
     fn on_action(&mut self, intent: ActionIntent) {
+        if intent.changes_the_list() && self.session.is_read_only() {
+            // Shortcuts reach here too, with the buttons disabled.
+            self.notify(Notice::ReadOnly);
+            return;
+        }
         match intent {
             ActionIntent::Append => {
                 let Some(value) = self.value_typed() else {

@@ -34,6 +34,8 @@ pub(crate) struct MenuView {
     pub has_list: bool,
     /// Whether changes can be sent (something to import into).
     pub connected: bool,
+    /// Whether the server admitted this client to read only.
+    pub read_only: bool,
     /// The operating system's language (named beside "Automatic").
     pub os_language: Language,
 }
@@ -50,8 +52,15 @@ pub(crate) fn menu_ui(
     egui::MenuBar::new().ui(ui, |ui| {
         ui.menu_button(t.menu_file, |ui| {
             if ui
-                .add_enabled(view.connected, egui::Button::new(t.import))
-                .on_disabled_hover_text(t.need_connection)
+                .add_enabled(
+                    view.connected && !view.read_only,
+                    egui::Button::new(t.import),
+                )
+                .on_disabled_hover_text(if view.connected {
+                    t.read_only_why
+                } else {
+                    t.need_connection
+                })
                 .clicked()
             {
                 intent = Some(MenuIntent::Import);

@@ -137,6 +137,8 @@ pub(crate) enum Notice {
     ExportFailed(String),
     /// A file to import could not be read.
     ImportFailed(String),
+    /// A change asked of a server that admitted this client to read only.
+    ReadOnly,
     /// The server's key is being checked before connecting to this endpoint.
     CheckingKey(String),
     /// The server presents another key than the one remembered: refused, nothing sent.
@@ -255,6 +257,7 @@ impl Notice {
             Self::ExportCancelled => (Info, t.export_cancelled.to_owned()),
             Self::ExportFailed(error) => (Error, language.export_failed(error)),
             Self::ImportFailed(error) => (Error, language.import_failed(error)),
+            Self::ReadOnly => (Error, t.read_only_why.to_owned()),
             Self::CheckingKey(endpoint) => (Info, language.checking_key(endpoint)),
             Self::KeyChanged {
                 server,

@@ -190,6 +190,13 @@ impl Session {
         self.server_kind.as_ref()
     }
 
+    /// Whether the server admitted this client to read only (its read-only token).
+    pub(crate) fn is_read_only(&self) -> bool {
+        self.server_kind
+            .as_ref()
+            .is_some_and(ServerKind::is_read_only)
+    }
+
     /// Whether the list follows the server live, once the engine said.
     pub(crate) fn live(&self) -> Option<&LiveState> {
         self.live.as_ref()
@@ -310,6 +317,10 @@ impl Session {
             self.notify(Notice::NeedConnection);
             return None;
         };
+        if command.is_change() && self.is_read_only() {
+            self.notify(Notice::ReadOnly);
+            return None;
+        }
         let id = client.handle.send(command.clone());
         self.note_own_change(id, &command);
         self.pending.insert(id, Some(command));
@@ -331,6 +342,10 @@ impl Session {
 
     /// Appends every line, as one paste whose progress the status line shows.
     pub(crate) fn start_paste(&mut self, lines: &[String]) {
+        if self.is_read_only() {
+            self.notify(Notice::ReadOnly);
+            return;
+        }
         let Some(client) = &self.client else {
             return;
         };

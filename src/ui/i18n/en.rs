@@ -138,6 +138,10 @@ pub static EN: Texts = Texts {
     paste_lines: "Paste lines…",
     paste_lines_tip: "Append many lines at once, one append each",
     need_connection: "Connect to a server first (Connect, or switch on Local server).",
+    read_only: "read-only",
+    read_only_why: "Read-only: this server admitted you with its read-only token. You can \
+                    show, search and follow the list, not change it; changes need the \
+                    server's other token.",
     need_value: "Type a value first.",
     need_position: "Type a position (0 = start) or select a row.",
     last_search: "Last search:",

@@ -141,6 +141,10 @@ pub static PT_BR: Texts = Texts {
     paste_lines: "Colar linhas…",
     paste_lines_tip: "Adiciona várias linhas de uma vez, uma por append",
     need_connection: "Conecte-se a um servidor primeiro (Conectar, ou ligue o Servidor local).",
+    read_only: "somente leitura",
+    read_only_why: "Somente leitura: este servidor aceitou você com o token de leitura. Você \
+                    pode mostrar, pesquisar e acompanhar a lista, mas não alterá-la; \
+                    alterações precisam do outro token do servidor.",
     need_value: "Digite um valor primeiro.",
     need_position: "Digite uma posição (0 = início) ou selecione uma linha.",
     last_search: "Última pesquisa:",

@@ -248,6 +248,10 @@ pub struct Texts {
     pub paste_lines_tip: &'static str,
     /// Why a control is disabled: no connection.
     pub need_connection: &'static str,
+    /// The connection bar's mark for a client admitted to read only.
+    pub read_only: &'static str,
+    /// Why the changing actions are off with the read-only token.
+    pub read_only_why: &'static str,
     /// A value is needed.
     pub need_value: &'static str,
     /// A position is needed.
