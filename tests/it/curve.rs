@@ -53,7 +53,7 @@ fn curve_client(
 }
 
 /// A client with these keys and this token (over CURVE when both are given).
-fn token_client(
+pub(crate) fn token_client(
     endpoint: &str,
     curve: Option<ClientKeys>,
     token: Option<&str>,

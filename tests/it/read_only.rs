@@ -7,12 +7,13 @@ use crossbeam_channel::Receiver;
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use zlist::net::access::{AccessPolicy, Token};
-use zlist::net::client::{self, ClientEvent, ClientHandle, ClientOptions, LiveState};
+use zlist::net::client::{ClientEvent, ClientHandle, LiveState};
 use zlist::net::curve::{ClientKeys, KeyPair, ServerKeys};
 use zlist::net::protocol::ServerKind;
 use zlist::net::server::{Publish, Server, ServerConfig};
 
 use crate::access::{Ending, outcome, run_zlist};
+use crate::curve::token_client;
 use crate::gui::{click_button, gui, test_settings, wait_for};
 use crate::support::start_server_with;
 
@@ -43,18 +44,7 @@ fn client(
     curve: Option<ClientKeys>,
     live: bool,
 ) -> (ClientHandle, Receiver<ClientEvent>) {
-    client::spawn(
-        ClientOptions {
-            endpoint: endpoint.to_owned(),
-            timeout: Duration::from_millis(1000),
-            tries: 2,
-            token: Token::new(token),
-            curve,
-            live,
-        },
-        Box::new(|| {}),
-    )
-    .expect("client starts")
+    token_client(endpoint, curve, Some(token), live)
 }
 
 fn reply(handle: &ClientHandle, events: &Receiver<ClientEvent>, text: &str) -> String {
@@ -181,40 +171,33 @@ fn a_read_only_token_without_a_token_or_equal_to_it_stops_the_server_with_a_reas
     let read = dir.path().join("read-token");
     std::fs::write(&read, "somente-leitura\n").unwrap();
     let read = read.to_str().unwrap();
-    let alone = run_zlist(
-        &[
-            "server",
-            "--bind",
-            "tcp://127.0.0.1:0",
-            "--memory",
-            "--read-token-file",
-            read,
-        ],
-        &[],
-    );
-    assert!(!alone.status.success());
-    let said = String::from_utf8_lossy(&alone.stderr);
-    assert!(
-        said.contains("a read-only token needs a token that may change the list too"),
-        "{said}"
-    );
-    let same = run_zlist(
-        &[
-            "server",
-            "--bind",
-            "tcp://127.0.0.1:0",
-            "--memory",
-            "--read-token-file",
-            read,
-        ],
-        &[("ZLIST_TOKEN", "somente-leitura")],
-    );
-    assert!(!same.status.success());
-    let said = String::from_utf8_lossy(&same.stderr);
-    assert!(
-        said.contains("the read-only token must differ from the token"),
-        "{said}"
-    );
+    let cases = [
+        (
+            None,
+            "a read-only token needs a token that may change the list too",
+        ),
+        (
+            Some("somente-leitura"),
+            "the read-only token must differ from the token",
+        ),
+    ];
+    for (token, reason) in cases {
+        let envs: Vec<(&str, &str)> = token.map(|t| ("ZLIST_TOKEN", t)).into_iter().collect();
+        let output = run_zlist(
+            &[
+                "server",
+                "--bind",
+                "tcp://127.0.0.1:0",
+                "--memory",
+                "--read-token-file",
+                read,
+            ],
+            &envs,
+        );
+        assert!(!output.status.success());
+        let said = String::from_utf8_lossy(&output.stderr);
+        assert!(said.contains(reason), "{said}");
+    }
 }
 
 #[test]
