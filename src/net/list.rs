@@ -20,6 +20,11 @@ pub enum Effect {
     Insert(usize, String),
     /// Remove the element at this index (below the length).
     RemoveAt(usize),
+    /// Put this element in place of the one at this index (below the length).
+    Replace(usize, String),
+    /// Take the element at the first index out and put it back at the second, an index of
+    /// the list without it (both below the length).
+    Move(usize, usize),
     /// Sort by code point.
     SortAscending,
     /// Sort by code point, reversed.
@@ -270,6 +275,47 @@ impl RemoteList {
                 reply: replies::CLEARED.to_owned(),
                 effect: Effect::Clear,
             },
+            Command::RemoveAt { index, expected } => match self.check_row(*index, expected) {
+                Err(stale) => Plan::Answer(stale),
+                Ok(()) => Plan::Change {
+                    reply: replies::removed_at(expected, *index),
+                    effect: Effect::RemoveAt(*index),
+                },
+            },
+            Command::ReplaceAt {
+                index,
+                expected,
+                element,
+            } => match self.check_row(*index, expected) {
+                Err(stale) => Plan::Answer(stale),
+                Ok(()) => Plan::Change {
+                    reply: replies::replaced(*index, expected, element),
+                    effect: Effect::Replace(*index, element.clone()),
+                },
+            },
+            Command::Move { from, to, expected } => match self.check_row(*from, expected) {
+                Err(stale) => Plan::Answer(stale),
+                Ok(()) if *to >= self.items.len() => {
+                    Plan::Answer(Outcome::error(replies::stale_target(*to, self.items.len())))
+                }
+                Ok(()) => Plan::Change {
+                    reply: replies::moved(expected, *from, *to),
+                    effect: Effect::Move(*from, *to),
+                },
+            },
+        }
+    }
+
+    /// Whether the row at `index` holds `expected`, as the client that names it believes;
+    /// otherwise the refusal that says what is there now.
+    fn check_row(&self, index: usize, expected: &str) -> Result<(), Outcome> {
+        match self.items.get(index) {
+            Some(found) if found == expected => Ok(()),
+            Some(found) => Err(Outcome::error(replies::stale_row(index, expected, found))),
+            None => Err(Outcome::error(replies::stale_index(
+                index,
+                self.items.len(),
+            ))),
         }
     }
 
@@ -290,7 +336,19 @@ impl RemoteList {
                 let removed = self.items.remove(index);
                 self.bytes -= removed.len();
             }
-            Effect::Insert(index, _) | Effect::RemoveAt(index) => {
+            Effect::Replace(index, x) if index < len => {
+                self.bytes += x.len();
+                let old = std::mem::replace(&mut self.items[index], x);
+                self.bytes -= old.len();
+            }
+            Effect::Move(from, to) if from < len && to < len => {
+                let element = self.items.remove(from);
+                self.items.insert(to, element);
+            }
+            Effect::Insert(index, _)
+            | Effect::RemoveAt(index)
+            | Effect::Replace(index, _)
+            | Effect::Move(index, _) => {
                 return Err(EffectError::IndexOutOfRange { index, len });
             }
             // UTF-8 byte order is code point order, which is Python's `str` order.
@@ -362,6 +420,99 @@ mod tests {
             .text
             .as_str()
             .to_owned()
+    }
+
+    #[test]
+    fn row_exact_changes_hit_the_named_row_or_say_the_list_changed() {
+        let mut list = RemoteList::from_items(vec!["a".into(), "b".into(), "a".into()]);
+        let remove_third = Command::RemoveAt {
+            index: 2,
+            expected: "a".into(),
+        };
+        let (outcome, effect) = list.execute(&remove_third);
+        assert_eq!(outcome.text.as_str(), "Elemento 'a' removido da posição 2.");
+        assert_eq!(effect, Some(Effect::RemoveAt(2)));
+        assert_eq!(list.items(), ["a", "b"], "the third row, not the first 'a'");
+
+        let (stale, effect) = list.execute(&remove_third);
+        assert!(stale.is_error && effect.is_none());
+        assert_eq!(
+            stale.text.as_str(),
+            "Erro: a lista mudou: a posição 2 não existe (a lista tem 2 elementos). Atualize \
+             a lista e tente de novo."
+        );
+        let (stale, _) = list.execute(&Command::ReplaceAt {
+            index: 1,
+            expected: "a".into(),
+            element: "c".into(),
+        });
+        assert_eq!(
+            stale.text.as_str(),
+            "Erro: a lista mudou: a posição 1 tem 'b', não 'a'. Atualize a lista e tente de \
+             novo."
+        );
+        let (replaced, _) = list.execute(&Command::ReplaceAt {
+            index: 1,
+            expected: "b".into(),
+            element: "c d".into(),
+        });
+        assert_eq!(
+            replaced.text.as_str(),
+            "Elemento da posição 1 alterado de 'b' para 'c d'."
+        );
+        assert_eq!(list.items(), ["a", "c d"]);
+        assert_eq!(list.bytes(), 4);
+        let (moved, effect) = list.execute(&Command::Move {
+            from: 1,
+            to: 0,
+            expected: "c d".into(),
+        });
+        assert_eq!(
+            moved.text.as_str(),
+            "Elemento 'c d' movido da posição 1 para a posição 0."
+        );
+        assert_eq!(effect, Some(Effect::Move(1, 0)));
+        assert_eq!(list.items(), ["c d", "a"]);
+        let (past, _) = list.execute(&Command::Move {
+            from: 0,
+            to: 2,
+            expected: "c d".into(),
+        });
+        assert!(
+            past.text
+                .as_str()
+                .starts_with(crate::net::protocol::STALE_PREFIX)
+        );
+        assert_eq!(list.items(), ["c d", "a"]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn moves_and_replaces_match_the_vec_model(
+            items in proptest::collection::vec("[a-c]{0,2}", 1..8),
+            from in 0usize..8,
+            to in 0usize..8,
+        ) {
+            let mut list = RemoteList::from_items(items.clone());
+            let mut model = items.clone();
+            let fits = from < model.len() && to < model.len();
+            let applied = list.apply(Effect::Move(from, to));
+            proptest::prop_assert_eq!(applied.is_ok(), fits);
+            if fits {
+                let element = model.remove(from);
+                model.insert(to, element);
+            }
+            proptest::prop_assert_eq!(list.items(), model.as_slice());
+            let bytes: usize = model.iter().map(String::len).sum();
+            proptest::prop_assert_eq!(list.bytes(), bytes);
+            if from < model.len() {
+                list.apply(Effect::Replace(from, "xyz".into())).unwrap();
+                model[from] = "xyz".into();
+            }
+            proptest::prop_assert_eq!(list.items(), model.as_slice());
+            let bytes: usize = model.iter().map(String::len).sum();
+            proptest::prop_assert_eq!(list.bytes(), bytes);
+        }
     }
 
     #[test]

@@ -45,6 +45,10 @@ pub mod op {
     pub const INSERT: &str = "insert";
     /// `Effect::RemoveAt`: the index (decimal).
     pub const REMOVE: &str = "remove";
+    /// `Effect::Replace`: the index (decimal), then the new element.
+    pub const REPLACE: &str = "replace";
+    /// `Effect::Move`: the index it leaves, then the index it goes to (decimal).
+    pub const MOVE: &str = "move";
     /// `Effect::SortAscending`.
     pub const SORT_ASCENDING: &str = "sort_asc";
     /// `Effect::SortDescending`.
@@ -260,6 +264,28 @@ fn with_update_frames<R>(
                 index.as_bytes(),
             ])
         }
+        Effect::Replace(index, x) => {
+            let index = index.to_string();
+            send(&[
+                head[0],
+                head[1],
+                head[2],
+                op::REPLACE.as_bytes(),
+                index.as_bytes(),
+                x.as_bytes(),
+            ])
+        }
+        Effect::Move(from, to) => {
+            let (from, to) = (from.to_string(), to.to_string());
+            send(&[
+                head[0],
+                head[1],
+                head[2],
+                op::MOVE.as_bytes(),
+                from.as_bytes(),
+                to.as_bytes(),
+            ])
+        }
         Effect::SortAscending => send(&[head[0], head[1], head[2], op::SORT_ASCENDING.as_bytes()]),
         Effect::SortDescending => {
             send(&[head[0], head[1], head[2], op::SORT_DESCENDING.as_bytes()])
@@ -381,6 +407,14 @@ pub fn decode(frames: &[Vec<u8>]) -> Result<Published, LiveError> {
         op::REMOVE => {
             count("a remove", 5)?;
             Effect::RemoveAt(index(&frames[4])?)
+        }
+        op::REPLACE => {
+            count("a replace", 6)?;
+            Effect::Replace(index(&frames[4])?, element(&frames[5])?)
+        }
+        op::MOVE => {
+            count("a move", 6)?;
+            Effect::Move(index(&frames[4])?, index(&frames[5])?)
         }
         op::SORT_ASCENDING => {
             count("a sort", 4)?;
@@ -644,7 +678,12 @@ impl Tracker {
             Effect::Append(_) => len + 1,
             Effect::Insert(index, _) if index <= len => len + 1,
             Effect::RemoveAt(index) if index < len => len - 1,
-            Effect::Insert(index, _) | Effect::RemoveAt(index) => {
+            Effect::Replace(index, _) if index < len => len,
+            Effect::Move(from, to) if from < len && to < len => len,
+            Effect::Insert(index, _)
+            | Effect::RemoveAt(index)
+            | Effect::Replace(index, _)
+            | Effect::Move(index, _) => {
                 return Err(EffectError::IndexOutOfRange { index, len });
             }
             Effect::SortAscending | Effect::SortDescending => len,
@@ -774,6 +813,8 @@ mod tests {
             Effect::Append(String::new()),
             Effect::Insert(7, "ação 😀".into()),
             Effect::RemoveAt(0),
+            Effect::Replace(2, "novo valor 😀".into()),
+            Effect::Move(4, 1),
             Effect::SortAscending,
             Effect::SortDescending,
             Effect::Clear,

@@ -26,6 +26,18 @@ pub const SORT_DESCENDING: &str = "ordenar_desc";
 /// `limpar`.
 pub const CLEAR: &str = "limpar";
 
+/// `zlist.remove_at INDEX "EXPECTED"`: remove the row at INDEX if it still holds EXPECTED.
+pub const REMOVE_AT: &str = "zlist.remove_at";
+/// `zlist.replace_at INDEX "EXPECTED" "NEW"`: put NEW in place of the row at INDEX if it
+/// still holds EXPECTED.
+pub const REPLACE_AT: &str = "zlist.replace_at";
+/// `zlist.move FROM TO "EXPECTED"`: move the row at FROM (if it still holds EXPECTED) to
+/// TO, an index of the list without it.
+pub const MOVE: &str = "zlist.move";
+/// The start of every refusal of a row-exact change planned on a list that has changed
+/// since: the client refreshes and tells the user.
+pub const STALE_PREFIX: &str = "Erro: a lista mudou: ";
+
 /// `zlist.hello`: asks a server which protocol it speaks.
 pub const HELLO: &str = "zlist.hello";
 /// `zlist.req CLIENT:SEQ COMMAND`: a command tagged for exactly-once retries.
@@ -58,7 +70,9 @@ pub const NOT_FOUND: &str = "Não encontrado";
 /// Longest client id accepted in a tagged request.
 pub const MAX_CLIENT_ID_LEN: usize = 64;
 
-/// One of the seed's eight operations on the list.
+/// One of the seed's eight operations on the list, or one of zlist's row-exact changes
+/// (which name the row by index and the value the client saw there; see
+/// `docs/protocol.md`, "Row-exact changes").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     /// `mostrar`: the whole list, as Python's repr.
@@ -82,6 +96,33 @@ pub enum Command {
     SortDescending,
     /// `limpar`: remove everything.
     Clear,
+    /// `zlist.remove_at`: remove the row at `index`, if it holds `expected`.
+    RemoveAt {
+        /// The row.
+        index: usize,
+        /// What the client saw there.
+        expected: String,
+    },
+    /// `zlist.replace_at`: put `element` in place of the row at `index`, if it holds
+    /// `expected`.
+    ReplaceAt {
+        /// The row.
+        index: usize,
+        /// What the client saw there.
+        expected: String,
+        /// The new value.
+        element: String,
+    },
+    /// `zlist.move`: move the row at `from`, if it holds `expected`, to `to` (an index of
+    /// the list without it).
+    Move {
+        /// The row.
+        from: usize,
+        /// Where it goes.
+        to: usize,
+        /// What the client saw at `from`.
+        expected: String,
+    },
 }
 
 impl Command {
@@ -101,7 +142,19 @@ impl Command {
             Self::SortAscending => SORT_ASCENDING,
             Self::SortDescending => SORT_DESCENDING,
             Self::Clear => CLEAR,
+            Self::RemoveAt { .. } => REMOVE_AT,
+            Self::ReplaceAt { .. } => REPLACE_AT,
+            Self::Move { .. } => MOVE,
         }
+    }
+
+    /// Whether only a zlist server understands it (a seed server answers
+    /// `Comando inválido.`).
+    pub fn is_extension(&self) -> bool {
+        matches!(
+            self,
+            Self::RemoveAt { .. } | Self::ReplaceAt { .. } | Self::Move { .. }
+        )
     }
 }
 
@@ -113,6 +166,10 @@ impl fmt::Display for Command {
             Self::Insert { position, element } => write!(f, "{INSERT} {position} {element}"),
             Self::Show | Self::SortAscending | Self::SortDescending | Self::Clear => {
                 f.write_str(self.word())
+            }
+            Self::RemoveAt { .. } | Self::ReplaceAt { .. } | Self::Move { .. } => {
+                // Always some for these (a true invariant of encode_row_command).
+                f.write_str(&encode_row_command(self).unwrap_or_default())
             }
         }
     }
@@ -342,6 +399,7 @@ pub fn parse_command(text: &str) -> Result<Command, RequestError> {
         SORT_ASCENDING => Command::SortAscending,
         SORT_DESCENDING => Command::SortDescending,
         CLEAR => Command::Clear,
+        REMOVE_AT | REPLACE_AT | MOVE => return parse_row_command(word, rest),
         INSERT => {
             let (position, rest) = next_word(rest).ok_or(RequestError::MissingPosition)?;
             let position = Position::parse(position)
@@ -361,6 +419,85 @@ pub fn parse_command(text: &str) -> Result<Command, RequestError> {
     })
 }
 
+/// Parses a row-exact change: indices as plain decimal numbers, values as JSON strings (so
+/// that spaces, quotes and any Unicode are unambiguous).
+fn parse_row_command(word: &str, rest: &str) -> Result<Command, RequestError> {
+    let usage = match word {
+        REMOVE_AT => USAGE_REMOVE_AT,
+        REPLACE_AT => USAGE_REPLACE_AT,
+        _ => USAGE_MOVE,
+    };
+    let bad = || RequestError::BadRowCommand { usage };
+    let mut rest = rest;
+    let mut index = || -> Result<usize, RequestError> {
+        let (word, after) = next_word(rest).ok_or_else(bad)?;
+        rest = after;
+        if !word.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        word.parse().map_err(|_| bad())
+    };
+    let first = index()?;
+    let second = if word == MOVE { Some(index()?) } else { None };
+    let values = json_strings(rest).ok_or_else(bad)?;
+    Ok(match (word, second, values.as_slice()) {
+        (REMOVE_AT, None, [expected]) => Command::RemoveAt {
+            index: first,
+            expected: expected.clone(),
+        },
+        (REPLACE_AT, None, [expected, element]) if !element.is_empty() => Command::ReplaceAt {
+            index: first,
+            expected: expected.clone(),
+            element: element.clone(),
+        },
+        (MOVE, Some(to), [expected]) => Command::Move {
+            from: first,
+            to,
+            expected: expected.clone(),
+        },
+        _ => return Err(bad()),
+    })
+}
+
+/// Reads white-space-separated JSON string literals, and nothing else.
+fn json_strings(text: &str) -> Option<Vec<String>> {
+    let mut values = Vec::new();
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>();
+    for value in &mut stream {
+        match value.ok()? {
+            serde_json::Value::String(value) => values.push(value),
+            _ => return None,
+        }
+    }
+    Some(values)
+}
+
+/// A row-exact change's words, as the server sends them.
+pub fn encode_row_command(command: &Command) -> Option<String> {
+    let quote = |text: &str| serde_json::Value::from(text).to_string();
+    Some(match command {
+        Command::RemoveAt { index, expected } => {
+            format!("{REMOVE_AT} {index} {}", quote(expected))
+        }
+        Command::ReplaceAt {
+            index,
+            expected,
+            element,
+        } => format!(
+            "{REPLACE_AT} {index} {} {}",
+            quote(expected),
+            quote(element)
+        ),
+        Command::Move { from, to, expected } => {
+            format!("{MOVE} {from} {to} {}", quote(expected))
+        }
+        _ => return None,
+    })
+}
+
+const USAGE_REMOVE_AT: &str = "zlist.remove_at ÍNDICE \"VALOR\"";
+const USAGE_REPLACE_AT: &str = "zlist.replace_at ÍNDICE \"VALOR\" \"NOVO\"";
+const USAGE_MOVE: &str = "zlist.move DE PARA \"VALOR\"";
 const USAGE_APPEND: &str = "append X";
 const USAGE_INSERT: &str = "insert P X";
 const USAGE_REMOVE: &str = "remover X";
@@ -396,6 +533,15 @@ pub enum RequestError {
          (CLIENTE: 1 a {MAX_CLIENT_ID_LEN} letras, dígitos, - ou _; SEQ: número inteiro)"
     )]
     BadTag,
+    /// A row-exact change whose words do not fit its usage.
+    #[error(
+        "Erro: uso: {usage} (índices: números inteiros a partir de 0; valores: strings JSON \
+         entre aspas duplas; o novo valor não pode ser vazio)"
+    )]
+    BadRowCommand {
+        /// The command's usage line.
+        usage: &'static str,
+    },
     /// A change from a connection admitted with the read-only token.
     #[error(
         "Erro: este cliente entrou com o token de leitura: pode ler a lista e seguir as \
@@ -456,6 +602,48 @@ pub mod replies {
     /// `remover X` when X is there.
     pub fn removed(element: &str) -> String {
         format!("Elemento '{element}' removido.")
+    }
+
+    /// `zlist.remove_at`.
+    pub fn removed_at(element: &str, index: usize) -> String {
+        format!("Elemento '{element}' removido da posição {index}.")
+    }
+
+    /// `zlist.replace_at`.
+    pub fn replaced(index: usize, old: &str, new: &str) -> String {
+        format!("Elemento da posição {index} alterado de '{old}' para '{new}'.")
+    }
+
+    /// `zlist.move`.
+    pub fn moved(element: &str, from: usize, to: usize) -> String {
+        format!("Elemento '{element}' movido da posição {from} para a posição {to}.")
+    }
+
+    /// A row-exact change whose row holds another value now.
+    pub fn stale_row(index: usize, expected: &str, found: &str) -> String {
+        format!(
+            "{}a posição {index} tem '{found}', não '{expected}'. Atualize a lista e tente \
+             de novo.",
+            super::STALE_PREFIX
+        )
+    }
+
+    /// A row-exact change whose row is past the end now.
+    pub fn stale_index(index: usize, len: usize) -> String {
+        format!(
+            "{}a posição {index} não existe (a lista tem {len} elementos). Atualize a lista \
+             e tente de novo.",
+            super::STALE_PREFIX
+        )
+    }
+
+    /// A move whose target is past the end of the list without the row.
+    pub fn stale_target(to: usize, len: usize) -> String {
+        format!(
+            "{}a posição de destino {to} não existe (a lista tem {len} elementos). Atualize \
+             a lista e tente de novo.",
+            super::STALE_PREFIX
+        )
     }
 
     /// `remover X` when X is not there.
@@ -545,6 +733,79 @@ mod tests {
 
     fn pos(text: &str) -> String {
         Position::parse(text).unwrap().to_string()
+    }
+
+    #[test]
+    fn row_exact_commands_round_trip_any_value_unambiguously() {
+        let tricky = [
+            "a b",
+            "",
+            "  spaces  ",
+            "\"quoted\" 'single'",
+            "olá 😀 \u{0} \n \\",
+            "zlist.move 1 2 \"x\"",
+        ];
+        for expected in tricky {
+            for element in ["novo", "com \"aspas\" e espaços ", "ação\t😀"] {
+                let commands = [
+                    Command::RemoveAt {
+                        index: 3,
+                        expected: expected.to_owned(),
+                    },
+                    Command::ReplaceAt {
+                        index: 0,
+                        expected: expected.to_owned(),
+                        element: element.to_owned(),
+                    },
+                    Command::Move {
+                        from: 7,
+                        to: 0,
+                        expected: expected.to_owned(),
+                    },
+                ];
+                for command in commands {
+                    let text = command.to_string();
+                    assert_eq!(cmd(&text), command, "{text}");
+                    let tagged = format!("{TAGGED} app:9 {text}");
+                    assert_eq!(
+                        Request::parse(&tagged),
+                        Ok(Request::Tagged {
+                            tag: RequestTag::parse("app:9").unwrap(),
+                            command,
+                        })
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn malformed_row_exact_commands_say_what_is_expected() {
+        for bad in [
+            "zlist.remove_at",
+            "zlist.remove_at 1",
+            "zlist.remove_at -1 \"a\"",
+            "zlist.remove_at x \"a\"",
+            "zlist.remove_at 1 a",
+            "zlist.remove_at 1 \"a\" \"b\"",
+            "zlist.remove_at 1 \"a",
+            "zlist.remove_at 1 [\"a\"]",
+            "zlist.remove_at 99999999999999999999999 \"a\"",
+            "zlist.replace_at 1 \"a\"",
+            "zlist.replace_at 1 \"a\" \"\"",
+            "zlist.move 1 \"a\"",
+            "zlist.move 1 2 3",
+        ] {
+            let error = parse_command(bad).unwrap_err();
+            assert!(
+                matches!(error, RequestError::BadRowCommand { .. }),
+                "{bad}: {error:?}"
+            );
+            assert!(
+                error.to_string().starts_with("Erro: uso: zlist."),
+                "{error}"
+            );
+        }
     }
 
     #[test]

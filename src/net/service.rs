@@ -84,14 +84,19 @@ impl Limits {
     fn refusal(&self, command: &Command, list: &RemoteList) -> Option<Outcome> {
         let element = match command {
             Command::Append(element) | Command::Insert { element, .. } => element,
+            Command::ReplaceAt {
+                element, expected, ..
+            } => {
+                // The list keeps its length; only the bytes it gains count.
+                let growth = element.len().saturating_sub(expected.len());
+                return self
+                    .too_big(element)
+                    .or_else(|| self.over_bytes(list.bytes(), growth, element.len()));
+            }
             _ => return None,
         };
-        if element.len() > self.max_element_bytes {
-            return Some(Outcome::error(format!(
-                "Erro: o elemento tem {} bytes; o máximo deste servidor é {} bytes.",
-                element.len(),
-                self.max_element_bytes
-            )));
+        if let Some(refusal) = self.too_big(element) {
+            return Some(refusal);
         }
         let len = list.len();
         if len >= self.max_elements {
@@ -100,12 +105,27 @@ impl Limits {
                  remova algum antes de acrescentar."
             )));
         }
-        let bytes = list.bytes();
-        (bytes.saturating_add(element.len()) > self.max_list_bytes).then(|| {
+        self.over_bytes(list.bytes(), element.len(), element.len())
+    }
+
+    /// The refusal of an element over the size cap.
+    fn too_big(&self, element: &str) -> Option<Outcome> {
+        (element.len() > self.max_element_bytes).then(|| {
             Outcome::error(format!(
-                "Erro: a lista já tem {bytes} bytes e o elemento tem {}; o máximo deste \
-                 servidor é {} bytes; remova algum antes de acrescentar.",
+                "Erro: o elemento tem {} bytes; o máximo deste servidor é {} bytes.",
                 element.len(),
+                self.max_element_bytes
+            ))
+        })
+    }
+
+    /// The refusal of a change that would grow a list of `bytes` by `growth` bytes past
+    /// the cap on its total size (`element` bytes is the size of the element it adds).
+    fn over_bytes(&self, bytes: usize, growth: usize, element: usize) -> Option<Outcome> {
+        (bytes.saturating_add(growth) > self.max_list_bytes).then(|| {
+            Outcome::error(format!(
+                "Erro: a lista já tem {bytes} bytes e o elemento tem {element}; o máximo deste \
+                 servidor é {} bytes; remova algum antes de acrescentar.",
                 self.max_list_bytes
             ))
         })

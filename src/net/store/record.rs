@@ -25,6 +25,10 @@ const REMOVE_AT: u8 = 0x03;
 const SORT_ASCENDING: u8 = 0x04;
 const SORT_DESCENDING: u8 = 0x05;
 const CLEAR: u8 = 0x06;
+const REPLACE: u8 = 0x07;
+const MOVE: u8 = 0x08;
+/// The highest change kind.
+const LAST_CHANGE: u8 = MOVE;
 const JOURNAL_HEADER: u8 = 0x40;
 const SNAPSHOT_HEADER: u8 = 0x41;
 const SNAPSHOT_ITEMS: u8 = 0x42;
@@ -186,6 +190,17 @@ pub fn push_change(
             Effect::Append(x) => (APPEND, None, Some(x)),
             Effect::Insert(index, x) => (INSERT, Some(*index), Some(x)),
             Effect::RemoveAt(index) => (REMOVE_AT, Some(*index), None),
+            Effect::Replace(index, x) => (REPLACE, Some(*index), Some(x)),
+            Effect::Move(from, to) => {
+                out.push(if tag.is_some() { MOVE | TAGGED } else { MOVE });
+                if let Some(tag) = tag {
+                    put_tag(out, tag)?;
+                }
+                // usize is at most 64 bits on every supported platform.
+                put_u64(out, *from as u64);
+                put_u64(out, *to as u64);
+                return Ok(());
+            }
             Effect::SortAscending => (SORT_ASCENDING, None, None),
             Effect::SortDescending => (SORT_DESCENDING, None, None),
             Effect::Clear => (CLEAR, None, None),
@@ -355,7 +370,7 @@ pub fn check_header(
 pub fn decode(payload: &[u8]) -> Result<Record<'_>, String> {
     let mut fields = Fields { bytes: payload };
     let kind = fields.u8()?;
-    let tag = if kind & TAGGED != 0 && kind & !TAGGED <= CLEAR {
+    let tag = if kind & TAGGED != 0 && kind & !TAGGED <= LAST_CHANGE {
         Some(fields.tag()?)
     } else {
         None
@@ -376,6 +391,20 @@ pub fn decode(payload: &[u8]) -> Result<Record<'_>, String> {
             effect: Effect::RemoveAt(fields.index()?),
             tag,
         },
+        REPLACE => {
+            let index = fields.index()?;
+            Record::Change {
+                effect: Effect::Replace(index, fields.str()?.to_owned()),
+                tag,
+            }
+        }
+        MOVE => {
+            let from = fields.index()?;
+            Record::Change {
+                effect: Effect::Move(from, fields.index()?),
+                tag,
+            }
+        }
         SORT_ASCENDING => Record::Change {
             effect: Effect::SortAscending,
             tag,
@@ -530,6 +559,8 @@ mod tests {
             Effect::Insert(0, "primeiro".into()),
             Effect::Insert(usize::MAX, "\u{10ffff}".into()),
             Effect::RemoveAt(7),
+            Effect::Replace(3, "novo 'valor' 😀".into()),
+            Effect::Move(9, 0),
             Effect::SortAscending,
             Effect::SortDescending,
             Effect::Clear,
