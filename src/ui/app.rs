@@ -13,6 +13,7 @@
 mod dialogs;
 mod draw;
 mod help;
+pub(crate) mod history;
 mod intent;
 mod menu;
 mod notice;
@@ -283,9 +284,24 @@ impl App {
             .changed_by_others(std::time::Instant::now())
     }
 
-    /// The selected row.
+    /// The selected row (the cursor).
     pub fn selected_row(&self) -> Option<usize> {
         self.session.list().selected()
+    }
+
+    /// Every selected row, in list order.
+    pub fn selected_rows(&self) -> Vec<usize> {
+        self.session.list().selected_rows()
+    }
+
+    /// The row being edited in place, and whether another client changed it meanwhile.
+    pub fn editing_row(&self) -> Option<(usize, bool)> {
+        self.session.list().editing()
+    }
+
+    /// Whether Undo (and Redo) have something to do.
+    pub fn can_undo_redo(&self) -> (bool, bool) {
+        (self.session.can_undo(), self.session.can_redo())
     }
 
     /// The window title as the app set it.

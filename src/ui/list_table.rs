@@ -9,6 +9,9 @@ use egui_extras::{Column, TableBuilder};
 
 use crate::net::list::{Effect, EffectError};
 use crate::ui::i18n::Language;
+use crate::ui::selection::Selection;
+
+use RowAction as Action;
 
 /// Characters of a value laid out in a cell; longer values are cut (the tooltip shows more).
 const CELL_CHARS: usize = 500;
@@ -17,11 +20,100 @@ const TOOLTIP_CHARS: usize = 5_000;
 /// How long a row another client changed stays highlighted (fading out).
 pub const CHANGED_FOR: Duration = Duration::from_secs(3);
 
-/// What the user did in the table.
+/// Rows the keyboard's Page Up / Page Down move by.
+const PAGE_ROWS: usize = 20;
+
+/// What the user did in the table. Rows are named by index and by the value the table
+/// showed there, so that a change planned on a stale view is refused, not misapplied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TableIntent {
-    /// A row was clicked: its index in the list.
+    /// The cursor went to a row (click or keys): its index in the list.
     Select(usize),
+    /// Delete: remove exactly these rows (index, value), in list order.
+    Delete(Vec<(usize, String)>),
+    /// An edit in place was confirmed.
+    Replace {
+        /// The row.
+        index: usize,
+        /// Its value when the edit began.
+        expected: String,
+        /// The new value.
+        element: String,
+    },
+    /// Alt+Up/Down: move a row one place.
+    Move {
+        /// The row.
+        from: usize,
+        /// Where it goes.
+        to: usize,
+        /// Its value.
+        expected: String,
+    },
+}
+
+/// A row action, from the table's keys, the Edit menu or a row's context menu.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowAction {
+    /// Delete the selected rows.
+    Delete,
+    /// Edit the cursor's row in place.
+    Edit,
+    /// Move the cursor's row one place up.
+    MoveUp,
+    /// Move the cursor's row one place down.
+    MoveDown,
+}
+
+impl RowAction {
+    /// Every action, in the menus' order.
+    pub const ALL: [Self; 4] = [Self::Delete, Self::Edit, Self::MoveUp, Self::MoveDown];
+
+    /// The action's name in the menus.
+    fn label(self, language: Language) -> &'static str {
+        let t = language.texts();
+        match self {
+            Self::Delete => t.delete_rows,
+            Self::Edit => t.edit_row,
+            Self::MoveUp => t.move_row_up,
+            Self::MoveDown => t.move_row_down,
+        }
+    }
+
+    /// The key that does it in the table, as the platform names it.
+    fn keys(self, is_mac: bool) -> String {
+        use egui::{Key, KeyboardShortcut, ModifierNames, Modifiers};
+        let (modifiers, key) = match self {
+            Self::Delete => (Modifiers::NONE, Key::Delete),
+            Self::Edit => (Modifiers::NONE, Key::F2),
+            Self::MoveUp => (Modifiers::ALT, Key::ArrowUp),
+            Self::MoveDown => (Modifiers::ALT, Key::ArrowDown),
+        };
+        KeyboardShortcut::new(modifiers, key).format(&ModifierNames::NAMES, is_mac)
+    }
+}
+
+/// What the server lets the row actions do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RowCaps {
+    /// The server knows the row-exact requests (a zlist server; the seed's does not).
+    pub exact: bool,
+    /// The server admitted this client to read only.
+    pub read_only: bool,
+}
+
+/// A value being edited in place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RowEdit {
+    /// The row, following other clients' changes.
+    index: usize,
+    /// Its value when the edit began (what the change will name).
+    original: String,
+    /// The text typed.
+    text: String,
+    /// Whether another client changed, moved or removed the row since.
+    changed_under: bool,
+    /// Whether the field still has to take the keyboard focus.
+    focus: bool,
 }
 
 /// The list and how it is viewed.
@@ -37,8 +129,10 @@ pub struct ListView {
     search: Option<String>,
     /// Indices of the rows equal to the searched element.
     highlighted: HashSet<usize>,
-    /// The selected row, as an index in the list.
-    selected: Option<usize>,
+    /// The selected rows and the cursor, as indices in the list.
+    selection: Selection,
+    /// The value being edited in place, if any.
+    editing: Option<RowEdit>,
     /// A row (index in the list) to bring into view on the next frame.
     scroll_to: Option<usize>,
     /// Rows another client changed lately, and when.
@@ -61,8 +155,12 @@ impl ListView {
         self.items = Some(items);
         self.recompute_filter();
         self.recompute_highlights(false);
-        if self.selected.is_some_and(|i| i >= self.items().len()) {
-            self.selected = None;
+        let len = self.items().len();
+        self.selection.truncate(len);
+        if let Some(edit) = &mut self.editing
+            && self.items.as_ref().and_then(|items| items.get(edit.index)) != Some(&edit.original)
+        {
+            edit.changed_under = true;
         }
     }
 
@@ -73,13 +171,18 @@ impl ListView {
     pub fn apply(&mut self, effect: Effect) -> Result<(), EffectError> {
         let items = self.items.get_or_insert_with(Vec::new);
         let len = items.len();
-        match &effect {
-            Effect::Insert(index, _) | Effect::RemoveAt(index)
-                if *index > len || (matches!(effect, Effect::RemoveAt(_)) && *index == len) =>
-            {
-                return Err(EffectError::IndexOutOfRange { index: *index, len });
+        let misfit = match &effect {
+            Effect::Insert(index, _) => (*index > len).then_some(*index),
+            Effect::RemoveAt(index) | Effect::Replace(index, _) => {
+                (*index >= len).then_some(*index)
             }
-            _ => {}
+            Effect::Move(from, to) => (*from >= len || *to >= len).then_some(*from.max(to)),
+            Effect::Append(_) | Effect::SortAscending | Effect::SortDescending | Effect::Clear => {
+                None
+            }
+        };
+        if let Some(index) = misfit {
+            return Err(EffectError::IndexOutOfRange { index, len });
         }
         let needle = self.filter.trim().to_lowercase();
         let search = self.search.as_deref().map(|s| s.trim().to_owned());
@@ -119,6 +222,37 @@ impl ListView {
                     }
                 });
             }
+            Effect::Replace(index, x) => {
+                if let Some(edit) = &mut self.editing
+                    && edit.index == index
+                {
+                    edit.changed_under = true;
+                }
+                if search == Some(x.as_str()) {
+                    self.highlighted.insert(index);
+                } else {
+                    self.highlighted.remove(&index);
+                }
+                items[index] = x;
+                if self.visible.is_some() {
+                    self.recompute_filter();
+                }
+            }
+            Effect::Move(from, to) => {
+                let element = items.remove(from);
+                items.insert(to, element);
+                self.shift_rows(|i| {
+                    if i == from {
+                        return Some(to);
+                    }
+                    let without = if i > from { i - 1 } else { i };
+                    Some(if without >= to { without + 1 } else { without })
+                });
+                if self.visible.is_some() {
+                    // Moved rows keep the filter's order only by chance.
+                    self.recompute_filter();
+                }
+            }
             Effect::SortAscending | Effect::SortDescending | Effect::Clear => {
                 match effect {
                     // UTF-8 byte order is code point order, Python's `str` order; the
@@ -129,7 +263,10 @@ impl ListView {
                 }
                 self.recompute_filter();
                 self.recompute_highlights(false);
-                self.selected = None;
+                self.selection.set(None);
+                if let Some(edit) = &mut self.editing {
+                    edit.changed_under = true;
+                }
                 self.changed.clear();
             }
         }
@@ -144,7 +281,13 @@ impl ListView {
         if !self.highlighted.is_empty() {
             self.highlighted = self.highlighted.iter().filter_map(|&i| shift(i)).collect();
         }
-        self.selected = self.selected.and_then(&shift);
+        self.selection.shift(&shift);
+        if let Some(edit) = &mut self.editing {
+            match shift(edit.index) {
+                Some(index) => edit.index = index,
+                None => edit.changed_under = true,
+            }
+        }
         self.changed = self
             .changed
             .iter()
@@ -208,14 +351,115 @@ impl ListView {
         rows
     }
 
-    /// The selected row's index.
+    /// The cursor row's index (the row last clicked or moved to).
     pub fn selected(&self) -> Option<usize> {
-        self.selected
+        self.selection.cursor()
     }
 
-    /// Selects a row (or none).
+    /// The selected rows, in list order.
+    pub fn selected_rows(&self) -> Vec<usize> {
+        self.selection.rows().collect()
+    }
+
+    /// Selects one row (or none).
     pub fn select(&mut self, index: Option<usize>) {
-        self.selected = index.filter(|&i| i < self.items().len());
+        self.selection
+            .set(index.filter(|&i| i < self.items().len()));
+    }
+
+    /// Why `action` cannot be done on the selection now, in words; `None` when it can.
+    pub fn row_action_blocked(
+        &self,
+        action: RowAction,
+        caps: RowCaps,
+        language: Language,
+    ) -> Option<&'static str> {
+        let t = language.texts();
+        let cursor = self.selection.cursor().filter(|&i| i < self.items().len());
+        if caps.read_only {
+            return Some(t.read_only_why);
+        }
+        if cursor.is_none() {
+            return Some(t.no_row_selected);
+        }
+        let last = self.items().len().saturating_sub(1);
+        match action {
+            Action::Delete if !caps.exact => {
+                let rows = self.selected_values();
+                first_occurrence_removals(&rows, self.items())
+                    .is_none()
+                    .then_some(t.seed_not_exact)
+            }
+            Action::Delete => None,
+            _ if !caps.exact => Some(t.needs_zlist),
+            Action::MoveUp if cursor == Some(0) => Some(t.no_row_selected),
+            Action::MoveDown if cursor == Some(last) => Some(t.no_row_selected),
+            _ => None,
+        }
+    }
+
+    /// Does `action` on the selection: the change to send (an edit starts here, and is sent
+    /// when confirmed).
+    pub fn row_action(&mut self, action: RowAction) -> Option<TableIntent> {
+        let cursor = self.selection.cursor()?;
+        match action {
+            Action::Delete => {
+                let rows = self.selected_values();
+                (!rows.is_empty()).then_some(TableIntent::Delete(rows))
+            }
+            Action::Edit => {
+                self.start_edit(cursor);
+                None
+            }
+            Action::MoveUp | Action::MoveDown => {
+                let expected = self.items().get(cursor)?.clone();
+                let to = if action == Action::MoveUp {
+                    cursor.checked_sub(1)?
+                } else {
+                    Some(cursor + 1).filter(|&to| to < self.items().len())?
+                };
+                // The selection follows the row when the move's update comes.
+                self.scroll_to = Some(to);
+                Some(TableIntent::Move {
+                    from: cursor,
+                    to,
+                    expected,
+                })
+            }
+        }
+    }
+
+    /// The selected rows with their values, in list order.
+    fn selected_values(&self) -> Vec<(usize, String)> {
+        self.selection
+            .rows()
+            .filter_map(|i| Some((i, self.items().get(i)?.clone())))
+            .collect()
+    }
+
+    /// Starts editing the value at `index` in place.
+    pub fn start_edit(&mut self, index: usize) {
+        if let Some(value) = self.items().get(index) {
+            self.editing = Some(RowEdit {
+                index,
+                original: value.clone(),
+                text: value.clone(),
+                changed_under: false,
+                focus: true,
+            });
+        }
+    }
+
+    /// The row being edited and whether it changed under the edit.
+    pub fn editing(&self) -> Option<(usize, bool)> {
+        self.editing
+            .as_ref()
+            .map(|edit| (edit.index, edit.changed_under))
+    }
+
+    /// Stops editing.
+    pub fn cancel_edit(&mut self) {
+        self.editing = None;
     }
 
     /// How many rows the filter lets through.
@@ -271,8 +515,14 @@ impl ListView {
         }
     }
 
-    /// Draws the table (or says why there is none). Returns what the user did.
-    pub fn table_ui(&mut self, ui: &mut egui::Ui, language: Language) -> Option<TableIntent> {
+    /// Draws the table (or says why there is none). Returns what the user did. `caps`
+    /// says which row actions the server allows (the rest are shown disabled, with why).
+    pub fn table_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        caps: RowCaps,
+        language: Language,
+    ) -> Option<TableIntent> {
         let t = language.texts();
         if !self.has_list() {
             centered_note(ui, t.no_list_yet);
@@ -309,12 +559,19 @@ impl ListView {
             ui.ctx().request_repaint_after(Duration::from_millis(50));
         }
 
-        let mut intent = None;
+        let drop_stroke = ui.visuals().selection.stroke;
+        let mut intent = self.keys_ui(ui);
+        let mut editing = self.editing.take();
+        let mut clicked = None;
+        let mut double_clicked = None;
+        let mut right_clicked = None;
+        let mut menu_action = None;
+        let mut dropped = None;
         let mut table = TableBuilder::new(ui)
             .id_salt("zlist-list-table")
             .striped(true)
             .resizable(false)
-            .sense(egui::Sense::click())
+            .sense(egui::Sense::click_and_drag())
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
             .column(Column::exact(position_width))
             .column(Column::remainder().clip(true))
@@ -347,7 +604,7 @@ impl ListView {
                             .find(|(i, _)| *i == index)
                             .map(|(_, at)| changed_colour(dark, now.saturating_duration_since(*at)))
                     };
-                    row.set_selected(self.selected == Some(index));
+                    row.set_selected(self.selection.contains(index));
                     row.col(|ui| {
                         if let Some(colour) = band {
                             paint_highlight(ui, colour);
@@ -358,15 +615,250 @@ impl ListView {
                         if let Some(colour) = band {
                             paint_highlight(ui, colour);
                         }
-                        value_cell(ui, value);
+                        match &mut editing {
+                            Some(edit) if edit.index == index => {
+                                if let Some(done) = edit_cell(ui, edit, language) {
+                                    intent = done;
+                                    editing = None;
+                                }
+                            }
+                            _ => value_cell(ui, value),
+                        }
                     });
-                    if row.response().clicked() {
-                        intent = Some(TableIntent::Select(index));
+                    let response = row.response();
+                    if response.double_clicked() {
+                        double_clicked = Some(index);
+                    } else if response.clicked() {
+                        clicked = Some(index);
+                    } else if response.secondary_clicked() {
+                        right_clicked = Some(index);
+                    }
+                    response.context_menu(|ui| {
+                        menu_action = row_menu_ui(ui, self, caps, language).or(menu_action);
+                    });
+                    // Dragging a row onto another moves it there.
+                    response.dnd_set_drag_payload(index);
+                    if let Some(from) = response.dnd_release_payload::<usize>() {
+                        dropped = Some((*from, index));
+                    } else if response.dnd_hover_payload::<usize>().is_some() {
+                        let rect = response.rect;
+                        response.ctx.layer_painter(response.layer_id).hline(
+                            rect.x_range(),
+                            rect.center().y,
+                            drop_stroke,
+                        );
                     }
                 });
             });
+        // An edit whose row scrolled out of view goes on when it comes back.
+        if self.editing.is_none() {
+            self.editing = editing;
+        }
+        if let Some(index) = clicked {
+            let modifiers = ui.input(|i| i.modifiers);
+            let mut selection = std::mem::take(&mut self.selection);
+            selection.click(index, modifiers.command, modifiers.shift, self);
+            self.selection = selection;
+            intent = Some(TableIntent::Select(index));
+        }
+        if let Some(index) = double_clicked {
+            self.selection.set(Some(index));
+            self.start_edit(index);
+            intent = Some(TableIntent::Select(index));
+        }
+        if let Some(index) = right_clicked
+            && !self.selection.contains(index)
+        {
+            // The context menu is about the row right-clicked.
+            self.selection.set(Some(index));
+            intent = Some(TableIntent::Select(index));
+        }
+        if let Some(action) = menu_action {
+            intent = self.row_action(action);
+        }
+        if let Some((from, to)) = dropped
+            && from != to
+            && let Some(expected) = self.items().get(from).cloned()
+        {
+            intent = Some(TableIntent::Move { from, to, expected });
+        }
         intent
     }
+
+    /// The table's keys, when no text field has the keyboard: arrows, Page Up/Down,
+    /// Home/End move the cursor (Shift extends the selection), Delete removes the selected
+    /// rows, F2 or Enter edits the cursor's row, Alt+Up/Down moves it.
+    fn keys_ui(&mut self, ui: &egui::Ui) -> Option<TableIntent> {
+        if ui.ctx().egui_wants_keyboard_input() || self.editing.is_some() {
+            return None;
+        }
+        use egui::{Key, Modifiers};
+        let rows = self.visible_len();
+        let cursor = self.selection.cursor();
+        let place = cursor.and_then(|i| self.row_of(i));
+        let (modifiers, key) = ui.input(|input| {
+            let keys = [
+                Key::ArrowUp,
+                Key::ArrowDown,
+                Key::PageUp,
+                Key::PageDown,
+                Key::Home,
+                Key::End,
+                Key::Delete,
+                Key::F2,
+                Key::Enter,
+            ];
+            (
+                input.modifiers,
+                keys.into_iter().find(|key| input.key_pressed(*key)),
+            )
+        });
+        let key = key?;
+        if modifiers.command {
+            // Ctrl/Cmd with these keys are the app's shortcuts (sorting, removing by value).
+            return None;
+        }
+        let action = match key {
+            Key::ArrowUp if modifiers.alt => Some(Action::MoveUp),
+            Key::ArrowDown if modifiers.alt => Some(Action::MoveDown),
+            _ if modifiers.alt => return None,
+            Key::Delete if modifiers == Modifiers::NONE => Some(Action::Delete),
+            Key::F2 | Key::Enter => Some(Action::Edit),
+            _ => None,
+        };
+        if let Some(action) = action {
+            return self.row_action(action);
+        }
+        if matches!(key, Key::Delete | Key::F2 | Key::Enter) {
+            return None;
+        }
+        let last = rows.saturating_sub(1);
+        let target = match key {
+            Key::ArrowUp => place.map_or(0, |p| p.saturating_sub(1)),
+            Key::ArrowDown => place.map_or(0, |p| (p + 1).min(last)),
+            Key::PageUp => place.map_or(0, |p| p.saturating_sub(PAGE_ROWS)),
+            Key::PageDown => place.map_or(0, |p| (p + PAGE_ROWS).min(last)),
+            Key::Home => 0,
+            _ => last,
+        };
+        let index = self.item_at(target)?;
+        if modifiers.shift {
+            let mut selection = std::mem::take(&mut self.selection);
+            selection.extend_to(index, self);
+            self.selection = selection;
+        } else {
+            self.selection.set(Some(index));
+        }
+        self.scroll_to = Some(index);
+        Some(TableIntent::Select(index))
+    }
+}
+
+impl crate::ui::selection::View for ListView {
+    fn place_of(&self, index: usize) -> Option<usize> {
+        self.row_of(index)
+    }
+
+    fn index_at(&self, place: usize) -> Option<usize> {
+        self.item_at(place)
+    }
+}
+
+/// The row actions as menu items (a row's context menu, the Edit menu), each disabled with
+/// the reason when the selection or the server does not allow it; returns the one picked.
+pub fn row_menu_ui(
+    ui: &mut egui::Ui,
+    list: &ListView,
+    caps: RowCaps,
+    language: Language,
+) -> Option<RowAction> {
+    let mut picked = None;
+    for action in RowAction::ALL {
+        let blocked = list.row_action_blocked(action, caps, language);
+        let keys = action.keys(ui.ctx().os().is_mac());
+        let button = egui::Button::new(action.label(language)).shortcut_text(keys);
+        let response = ui.add_enabled(blocked.is_none(), button);
+        let response = match blocked {
+            Some(why) => response.on_disabled_hover_text(why),
+            None => response,
+        };
+        if response.clicked() {
+            picked = Some(action);
+            ui.close();
+        }
+    }
+    picked
+}
+
+/// A value being edited: Enter confirms (the change to send), Escape or a click elsewhere
+/// cancels (`Some(None)`); `None` while editing goes on.
+fn edit_cell(
+    ui: &mut egui::Ui,
+    edit: &mut RowEdit,
+    language: Language,
+) -> Option<Option<TableIntent>> {
+    let t = language.texts();
+    if edit.changed_under {
+        ui.label(
+            egui::RichText::new("!")
+                .strong()
+                .color(ui.visuals().warn_fg_color),
+        )
+        .on_hover_text(t.row_changed_under);
+    }
+    let response = ui.add(
+        egui::TextEdit::singleline(&mut edit.text)
+            .desired_width(f32::INFINITY)
+            .id_salt("zlist-row-edit"),
+    );
+    let response = response.on_hover_text(if edit.changed_under {
+        t.row_changed_under
+    } else {
+        t.row_edit_tip
+    });
+    if std::mem::take(&mut edit.focus) {
+        response.request_focus();
+    }
+    if !response.lost_focus() {
+        return None;
+    }
+    let confirmed = ui.input(|i| i.key_pressed(egui::Key::Enter));
+    let element = edit.text.trim();
+    Some(
+        (confirmed && !element.is_empty() && element != edit.original).then(|| {
+            TableIntent::Replace {
+                index: edit.index,
+                expected: edit.original.clone(),
+                element: element.to_owned(),
+            }
+        }),
+    )
+}
+
+/// The `remover X` requests that remove exactly `rows` from `items` on the seed's server
+/// (which removes the first `X`): one per row, when for every value the rows are its first
+/// occurrences; `None` when some row is not, so `remover` would hit another row.
+pub fn first_occurrence_removals(
+    rows: &[(usize, String)],
+    items: &[String],
+) -> Option<Vec<String>> {
+    let mut values = Vec::with_capacity(rows.len());
+    for (index, value) in rows {
+        if items.get(*index) != Some(value) {
+            return None;
+        }
+        let chosen = |i: usize| rows.iter().any(|(row, _)| *row == i);
+        let before_all_chosen = items[..*index]
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| *item == value)
+            .all(|(i, _)| chosen(i));
+        if !before_all_chosen {
+            return None;
+        }
+        values.push(value.clone());
+    }
+    Some(values)
 }
 
 /// One value cell: elided to one line, the full text (up to a bound) on hover.
@@ -519,11 +1011,119 @@ mod tests {
     }
 
     #[test]
+    fn replaces_and_moves_keep_selection_and_edit_on_their_rows_and_flag_an_edited_row() {
+        let mut view = view(&["a", "b", "c", "d"]);
+        view.set_filter("b");
+        view.select(Some(1));
+        view.start_edit(1);
+        view.apply(Effect::Move(1, 3)).unwrap();
+        check_against_fresh(&view);
+        assert_eq!(view.items(), ["a", "c", "d", "b"]);
+        assert_eq!(view.selected(), Some(3), "the selection went with its row");
+        assert_eq!(view.editing(), Some((3, false)), "so did the edit");
+        view.apply(Effect::Move(0, 1)).unwrap();
+        assert_eq!(view.selected(), Some(3), "rows moving around it leave it");
+        view.apply(Effect::Replace(0, "bb".into())).unwrap();
+        check_against_fresh(&view);
+        assert_eq!(view.editing(), Some((3, false)));
+        view.apply(Effect::Replace(3, "other".into())).unwrap();
+        check_against_fresh(&view);
+        assert_eq!(view.editing(), Some((3, true)), "changed under the edit");
+        view.apply(Effect::RemoveAt(3)).unwrap();
+        assert_eq!(view.selected(), None);
+        assert!(view.apply(Effect::Move(0, 3)).is_err(), "past the end");
+    }
+
+    #[test]
+    fn row_actions_say_why_they_cannot_run() {
+        let mut view = view(&["a", "b", "a"]);
+        let zlist = RowCaps {
+            exact: true,
+            read_only: false,
+        };
+        let seed = RowCaps {
+            exact: false,
+            read_only: false,
+        };
+        let t = Language::En.texts();
+        assert_eq!(
+            view.row_action_blocked(RowAction::Delete, zlist, Language::En),
+            Some(t.no_row_selected)
+        );
+        view.select(Some(2));
+        assert_eq!(
+            view.row_action_blocked(RowAction::Delete, zlist, Language::En),
+            None
+        );
+        assert_eq!(
+            view.row_action_blocked(RowAction::Delete, seed, Language::En),
+            Some(t.seed_not_exact),
+            "remover a would take row 0"
+        );
+        assert_eq!(
+            view.row_action_blocked(RowAction::Edit, seed, Language::En),
+            Some(t.needs_zlist)
+        );
+        assert!(
+            view.row_action_blocked(RowAction::MoveDown, zlist, Language::En)
+                .is_some(),
+            "the last row cannot go down"
+        );
+        let read_only = RowCaps {
+            exact: true,
+            read_only: true,
+        };
+        assert_eq!(
+            view.row_action_blocked(RowAction::MoveUp, read_only, Language::En),
+            Some(t.read_only_why)
+        );
+        assert_eq!(
+            view.row_action(RowAction::MoveUp),
+            Some(TableIntent::Move {
+                from: 2,
+                to: 1,
+                expected: "a".into()
+            })
+        );
+        view.select(Some(1));
+        assert_eq!(view.row_action(RowAction::Edit), None);
+        assert_eq!(view.editing(), Some((1, false)));
+    }
+
+    #[test]
     fn an_update_that_does_not_fit_changes_nothing() {
         let mut view = view(&["a"]);
         assert!(view.apply(Effect::RemoveAt(1)).is_err());
         assert!(view.apply(Effect::Insert(2, "x".into())).is_err());
         assert_eq!(view.items(), ["a"]);
+    }
+
+    #[test]
+    fn the_seed_server_can_delete_only_rows_that_are_their_values_first_occurrences() {
+        let items: Vec<String> = ["a", "b", "a", "c"].map(str::to_owned).to_vec();
+        let row = |i: usize| (i, items[i].clone());
+        assert_eq!(
+            first_occurrence_removals(&[row(1)], &items),
+            Some(vec!["b".to_owned()])
+        );
+        assert_eq!(
+            first_occurrence_removals(&[row(0)], &items),
+            Some(vec!["a".to_owned()])
+        );
+        assert_eq!(
+            first_occurrence_removals(&[row(2)], &items),
+            None,
+            "remover a hits row 0"
+        );
+        assert_eq!(
+            first_occurrence_removals(&[row(0), row(2), row(3)], &items),
+            Some(vec!["a".to_owned(), "a".to_owned(), "c".to_owned()])
+        );
+        assert_eq!(
+            first_occurrence_removals(&[(1, "x".to_owned())], &items),
+            None,
+            "a stale view"
+        );
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod log_file;
 pub mod paste;
 pub mod perf;
 pub mod secrets;
+pub mod selection;
 pub mod server_info;
 pub mod settings;
 pub mod shortcuts;

@@ -41,7 +41,63 @@ pub enum Shortcut {
     ZoomOut,
     /// Back to 100 %.
     ZoomReset,
+    /// Undo this app's last change.
+    Undo,
+    /// Redo the last undone change.
+    Redo,
 }
+
+impl Shortcut {
+    /// Whether a focused text field keeps these keys (its own undo and redo of typing).
+    fn yields_to_text_fields(self) -> bool {
+        matches!(self, Self::Undo | Self::Redo)
+    }
+}
+
+/// What the table's own keys do (the table handles them while it has the keyboard; the
+/// help lists them after the shortcuts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowKey {
+    /// Delete the selected rows.
+    Delete,
+    /// Edit the cursor's row in place.
+    Edit,
+    /// Move the cursor's row up or down.
+    Move,
+    /// Move the cursor, extending the selection.
+    Extend,
+}
+
+const SHIFT: Modifiers = Modifiers::SHIFT;
+
+/// The table's keys, in the order the help writes them.
+pub const ROW_KEYS: [(&[KeyboardShortcut], RowKey); 4] = [
+    (
+        &[KeyboardShortcut::new(Modifiers::NONE, Key::Delete)],
+        RowKey::Delete,
+    ),
+    (
+        &[
+            KeyboardShortcut::new(Modifiers::NONE, Key::F2),
+            KeyboardShortcut::new(Modifiers::NONE, Key::Enter),
+        ],
+        RowKey::Edit,
+    ),
+    (
+        &[
+            KeyboardShortcut::new(Modifiers::ALT, Key::ArrowUp),
+            KeyboardShortcut::new(Modifiers::ALT, Key::ArrowDown),
+        ],
+        RowKey::Move,
+    ),
+    (
+        &[
+            KeyboardShortcut::new(SHIFT, Key::ArrowUp),
+            KeyboardShortcut::new(SHIFT, Key::ArrowDown),
+        ],
+        RowKey::Extend,
+    ),
+];
 
 const CTRL: Modifiers = Modifiers::COMMAND;
 const CTRL_SHIFT: Modifiers = Modifiers {
@@ -52,7 +108,7 @@ const CTRL_SHIFT: Modifiers = Modifiers {
 /// Every shortcut and its keys; more specific (more modifiers) first, so that
 /// Ctrl+Shift+Delete is not taken for Ctrl+Delete. An action with several keys lists them
 /// in the order the help writes them.
-pub const TABLE: [(KeyboardShortcut, Shortcut); 18] = [
+pub const TABLE: [(KeyboardShortcut, Shortcut); 21] = [
     (
         KeyboardShortcut::new(CTRL_SHIFT, Key::Delete),
         Shortcut::Clear,
@@ -62,6 +118,9 @@ pub const TABLE: [(KeyboardShortcut, Shortcut); 18] = [
         Shortcut::PasteLines,
     ),
     (KeyboardShortcut::new(CTRL_SHIFT, Key::F), Shortcut::Filter),
+    (KeyboardShortcut::new(CTRL_SHIFT, Key::Z), Shortcut::Redo),
+    (KeyboardShortcut::new(CTRL, Key::Y), Shortcut::Redo),
+    (KeyboardShortcut::new(CTRL, Key::Z), Shortcut::Undo),
     (KeyboardShortcut::new(CTRL, Key::I), Shortcut::Insert),
     (KeyboardShortcut::new(CTRL, Key::Delete), Shortcut::Remove),
     (KeyboardShortcut::new(CTRL, Key::F), Shortcut::Search),
@@ -104,11 +163,14 @@ pub const TABLE: [(KeyboardShortcut, Shortcut); 18] = [
     ),
 ];
 
-/// Takes this frame's shortcut presses out of the input (so text fields do not see them).
+/// Takes this frame's shortcut presses out of the input (so text fields do not see them),
+/// but leaves a focused text field its own undo and redo.
 pub fn pressed(ctx: &egui::Context) -> Vec<Shortcut> {
+    let typing = ctx.egui_wants_keyboard_input();
     ctx.input_mut(|input| {
         TABLE
             .iter()
+            .filter(|(_, shortcut)| !(typing && shortcut.yields_to_text_fields()))
             .filter(|(keys, _)| input.consume_shortcut(keys))
             .map(|(_, shortcut)| *shortcut)
             .collect()
@@ -139,7 +201,7 @@ pub fn keys_for(ctx: &egui::Context, shortcut: Shortcut) -> String {
 
 /// The help's lines, `(keys, what they do)`: Enter in the value field first (the field's
 /// own key, not a shortcut), then every shortcut in the language's order, its keys from
-/// [`TABLE`] written with `names` for the platform.
+/// [`TABLE`] written with `names` for the platform, then the table's keys ([`ROW_KEYS`]).
 pub fn help_lines(
     language: Language,
     names: &ModifierNames<'_>,
@@ -153,6 +215,16 @@ pub fn help_lines(
                 .iter()
                 .map(|(shortcut, action)| (keys_text(*shortcut, names, is_mac), *action)),
         )
+        .chain(t.row_key_lines.iter().map(|(row_key, action)| {
+            let keys = ROW_KEYS
+                .iter()
+                .filter(|(_, key)| key == row_key)
+                .flat_map(|(keys, _)| keys.iter())
+                .map(|keys| keys.format(names, is_mac))
+                .collect::<Vec<_>>()
+                .join(" / ");
+            (format!("{keys} ({})", t.shortcut_table_where), *action)
+        }))
         .collect()
 }
 
@@ -161,7 +233,7 @@ mod tests {
     use super::*;
 
     /// Every action, for the tests that check each is listed.
-    const ALL: [Shortcut; 16] = [
+    const ALL: [Shortcut; 18] = [
         Shortcut::Insert,
         Shortcut::Remove,
         Shortcut::Search,
@@ -178,6 +250,8 @@ mod tests {
         Shortcut::ZoomIn,
         Shortcut::ZoomOut,
         Shortcut::ZoomReset,
+        Shortcut::Undo,
+        Shortcut::Redo,
     ];
 
     #[test]

@@ -125,7 +125,7 @@ pub(crate) fn click_button(harness: &mut Harness<'_, App>, label: &str) {
     harness.step();
 }
 
-fn set_field(harness: &mut Harness<'_, App>, label: &str, text: &str) {
+pub(crate) fn set_field(harness: &mut Harness<'_, App>, label: &str, text: &str) {
     replace_text(harness, Role::TextInput, label, text);
 }
 
@@ -170,11 +170,11 @@ pub(crate) fn append_typed(harness: &mut Harness<'_, App>, elements: &[&str]) {
     );
 }
 
-fn items(harness: &Harness<'_, App>) -> Vec<String> {
+pub(crate) fn items(harness: &Harness<'_, App>) -> Vec<String> {
     harness.state().list_items().to_vec()
 }
 
-fn status_text(harness: &Harness<'_, App>) -> String {
+pub(crate) fn status_text(harness: &Harness<'_, App>) -> String {
     harness.state().status().text.clone()
 }
 
@@ -597,7 +597,7 @@ fn gui_console_shows_the_engines_trail_and_can_be_hidden() {
 }
 
 /// The app, connected to the seed's Python server and showing its list.
-fn connected_to_seed(seed: &crate::client::SeedServer) -> Gui {
+pub(crate) fn connected_to_seed(seed: &crate::client::SeedServer) -> Gui {
     let mut settings = test_settings();
     settings.endpoint = seed.endpoint.clone();
     settings.timeout_ms = 3000;

@@ -15,6 +15,7 @@ mod fuzz_corpus;
 mod gui;
 mod gui_glance;
 mod gui_import;
+mod gui_rows;
 mod history;
 mod live;
 mod read_only;

@@ -13,7 +13,6 @@ use crate::ui::app::menu::{self, MenuView};
 use crate::ui::connection_bar::{self, BarView};
 use crate::ui::console::ConsoleIntent;
 use crate::ui::i18n::Language;
-use crate::ui::list_table::TableIntent;
 use crate::ui::paste;
 use crate::ui::server_info::ServerInfoView;
 use crate::ui::shortcuts::{self, Shortcut};
@@ -52,8 +51,12 @@ impl App {
                 connected: self.session.is_connected(),
                 read_only: self.session.is_read_only(),
                 os_language: self.os_language,
+                can_undo: self.session.can_undo(),
+                can_redo: self.session.can_redo(),
+                rows: self.row_caps(),
             };
-            let intent = menu::menu_ui(ui, &mut self.settings, view, language);
+            let list = self.session.list();
+            let intent = menu::menu_ui(ui, &mut self.settings, view, list, language);
             intents.extend(intent.map(Intent::Menu));
         });
         egui::Panel::top("zlist-connection").show(ui, |ui| {
@@ -187,8 +190,9 @@ impl App {
             }
         });
         ui.add_space(4.0);
-        let intent = self.session.list_mut().table_ui(ui, language);
-        intent.map(|TableIntent::Select(index)| Intent::Select(index))
+        let caps = self.row_caps();
+        let intent = self.session.list_mut().table_ui(ui, caps, language);
+        intent.map(Intent::Table)
     }
 
     /// The windows over the panels: the confirmation, the paste window, help, the server

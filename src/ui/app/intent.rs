@@ -2,7 +2,7 @@
 //! collects [`Intent`]s; [`App::apply`] acts on them once the frame is drawn, as egui's
 //! demo app does with its commands.
 
-use crate::net::protocol::{Command, Position};
+use crate::net::protocol::{Command, Position, ServerKind};
 use crate::ui::actions::ActionIntent;
 use crate::ui::app::App;
 use crate::ui::app::dialogs::Confirmation;
@@ -13,6 +13,7 @@ use crate::ui::app::trust::KeyCheck;
 use crate::ui::connection_bar::ConnectionIntent;
 use crate::ui::export::{ExportFormat, ExportJob};
 use crate::ui::import::ImportIntent;
+use crate::ui::list_table::{RowCaps, TableIntent};
 use crate::ui::paste;
 use crate::ui::server_info::ServerInfoIntent;
 use crate::ui::shortcuts::Shortcut;
@@ -29,8 +30,8 @@ pub(crate) enum Intent {
     Shortcut(Shortcut),
     /// From the menu bar.
     Menu(MenuIntent),
-    /// A row of the table was clicked.
-    Select(usize),
+    /// From the table: a row selected, rows deleted, a value edited, a row moved.
+    Table(TableIntent),
     /// The status line's Cancel: stop the bulk paste.
     CancelPaste,
     /// The console's close button.
@@ -57,7 +58,7 @@ impl App {
             Intent::Action(intent) => self.on_action(intent),
             Intent::Shortcut(shortcut) => self.on_shortcut(shortcut),
             Intent::Menu(intent) => self.on_menu(intent),
-            Intent::Select(index) => self.select(index),
+            Intent::Table(intent) => self.on_table(intent),
             Intent::CancelPaste => self.session.cancel_paste(),
             Intent::HideConsole => self.settings.console_visible = false,
             Intent::ServerInfo(ServerInfoIntent::Refresh) => {
@@ -285,6 +286,8 @@ impl App {
             Shortcut::ZoomIn => self.settings.zoom = zoom::zoomed_in(self.settings.zoom),
             Shortcut::ZoomOut => self.settings.zoom = zoom::zoomed_out(self.settings.zoom),
             Shortcut::ZoomReset => self.settings.zoom = 1.0,
+            Shortcut::Undo => self.session.undo(false),
+            Shortcut::Redo => self.session.undo(true),
         }
     }
 
@@ -292,6 +295,13 @@ impl App {
         match intent {
             MenuIntent::Export(format) => self.start_export(format),
             MenuIntent::Import => self.start_import(None),
+            MenuIntent::Undo => self.session.undo(false),
+            MenuIntent::Redo => self.session.undo(true),
+            MenuIntent::Row(action) => {
+                if let Some(intent) = self.session.list_mut().row_action(action) {
+                    self.on_table(intent);
+                }
+            }
             MenuIntent::Quit => self.ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             MenuIntent::ServerStatus => self.session.open_server_status(),
             MenuIntent::Shortcuts => self.show_shortcuts = true,
@@ -332,10 +342,41 @@ impl App {
         }
     }
 
-    /// A row was clicked: select it, and fill the position and value from it.
+    fn on_table(&mut self, intent: TableIntent) {
+        if self.session.is_read_only() && !matches!(intent, TableIntent::Select(_)) {
+            self.notify(Notice::ReadOnly);
+            return;
+        }
+        match intent {
+            TableIntent::Select(index) => self.select(index),
+            TableIntent::Delete(rows) => self.session.delete_rows(&rows),
+            TableIntent::Replace {
+                index,
+                expected,
+                element,
+            } => self.session.send_row_change(Command::ReplaceAt {
+                index,
+                expected,
+                element,
+            }),
+            TableIntent::Move { from, to, expected } => {
+                self.session
+                    .send_row_change(Command::Move { from, to, expected });
+            }
+        }
+    }
+
+    /// What the server lets the table's row actions do.
+    pub(crate) fn row_caps(&self) -> RowCaps {
+        RowCaps {
+            exact: self.session.server_kind() != Some(&ServerKind::Seed),
+            read_only: self.session.is_read_only(),
+        }
+    }
+
+    /// The cursor went to a row: fill the position and value from it.
     fn select(&mut self, index: usize) {
-        let list = self.session.list_mut();
-        list.select(Some(index));
+        let list = self.session.list();
         if let Some(value) = list.items().get(index) {
             self.inputs.value = value.clone();
         }

@@ -5,6 +5,7 @@
 use crate::ui::actions;
 use crate::ui::export::ExportFormat;
 use crate::ui::i18n::Language;
+use crate::ui::list_table::{ListView, RowAction, RowCaps, row_menu_ui};
 use crate::ui::settings::{AutoRefresh, Settings, ThemeChoice};
 use crate::ui::shortcuts::{self, Shortcut};
 
@@ -25,6 +26,12 @@ pub(crate) enum MenuIntent {
     About,
     /// Open the folder of the app's log files in the file manager.
     OpenLogFolder,
+    /// Undo this app's last change.
+    Undo,
+    /// Redo the last undone change.
+    Redo,
+    /// A row action on the table's selection.
+    Row(RowAction),
 }
 
 /// What the menu needs to know besides the settings it edits.
@@ -38,6 +45,12 @@ pub(crate) struct MenuView {
     pub read_only: bool,
     /// The operating system's language (named beside "Automatic").
     pub os_language: Language,
+    /// Whether a change of this app's can be undone.
+    pub can_undo: bool,
+    /// Whether an undone change can be redone.
+    pub can_redo: bool,
+    /// What the server lets the row actions do.
+    pub rows: RowCaps,
 }
 
 /// Draws the menu bar; returns what the user picked.
@@ -45,6 +58,7 @@ pub(crate) fn menu_ui(
     ui: &mut egui::Ui,
     settings: &mut Settings,
     view: MenuView,
+    list: &ListView,
     language: Language,
 ) -> Option<MenuIntent> {
     let t = language.texts();
@@ -82,6 +96,11 @@ pub(crate) fn menu_ui(
                 intent = Some(MenuIntent::Quit);
             }
         });
+        ui.menu_button(t.menu_edit, |ui| {
+            if let Some(picked) = edit_menu_ui(ui, view, list, language) {
+                intent = Some(picked);
+            }
+        });
         ui.menu_button(t.menu_view, |ui| {
             if let Some(picked) = view_menu_ui(ui, settings, language) {
                 intent = Some(picked);
@@ -106,6 +125,62 @@ pub(crate) fn menu_ui(
             language_ui(ui, &mut settings.language, view.os_language, language);
         });
     });
+    intent
+}
+
+/// The Edit menu's contents: Undo and Redo, then the row actions.
+fn edit_menu_ui(
+    ui: &mut egui::Ui,
+    view: MenuView,
+    list: &ListView,
+    language: Language,
+) -> Option<MenuIntent> {
+    let t = language.texts();
+    let mut intent = None;
+    let why_not = |can: bool, nothing: &'static str| {
+        if !view.connected {
+            t.need_connection
+        } else if view.read_only {
+            t.read_only_why
+        } else if can {
+            ""
+        } else {
+            nothing
+        }
+    };
+    let items = [
+        (
+            t.undo,
+            Shortcut::Undo,
+            view.can_undo,
+            t.nothing_to_undo,
+            MenuIntent::Undo,
+        ),
+        (
+            t.redo,
+            Shortcut::Redo,
+            view.can_redo,
+            t.nothing_to_redo,
+            MenuIntent::Redo,
+        ),
+    ];
+    for (label, shortcut, can, nothing, picked) in items {
+        let enabled = view.connected && !view.read_only && can;
+        let button =
+            egui::Button::new(label).shortcut_text(shortcuts::keys_for(ui.ctx(), shortcut));
+        if ui
+            .add_enabled(enabled, button)
+            .on_disabled_hover_text(why_not(can, nothing))
+            .clicked()
+        {
+            intent = Some(picked);
+            ui.close();
+        }
+    }
+    ui.separator();
+    if let Some(action) = row_menu_ui(ui, list, view.rows, language) {
+        intent = Some(MenuIntent::Row(action));
+    }
     intent
 }
 

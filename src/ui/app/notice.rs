@@ -4,6 +4,7 @@
 
 use crate::net::client::{ConnectionState, DebugLine, NotLive, RequestFailure};
 use crate::net::curve::CurveKey;
+use crate::ui::app::history::Refusal;
 use crate::ui::i18n::Language;
 use crate::ui::status::StatusKind;
 
@@ -139,6 +140,35 @@ pub(crate) enum Notice {
     ImportFailed(String),
     /// A change asked of a server that admitted this client to read only.
     ReadOnly,
+    /// A row-exact change was refused: the list had changed (the server's words).
+    StaleRow {
+        /// The reply.
+        reply: String,
+    },
+    /// Deleting these rows on the seed's server would remove other rows.
+    SeedNotExact,
+    /// An edit in place or a move, which the seed's server cannot do.
+    NeedsZlist,
+    /// Undo or redo asked without live updates.
+    UndoNeedsLive,
+    /// Undo or redo asked while a bulk paste runs.
+    UndoWaitsForPaste,
+    /// An undo or redo not sent: it would hit another row now.
+    UndoRefused {
+        /// Redo rather than undo.
+        redo: bool,
+        /// Why.
+        refusal: Refusal,
+    },
+    /// An undo or redo was sent as this many requests.
+    Undone {
+        /// Redo rather than undo.
+        redo: bool,
+        /// How many requests.
+        requests: usize,
+    },
+    /// The server refused an undo's or redo's request: the entry left the history.
+    UndoDropped,
     /// The server's key is being checked before connecting to this endpoint.
     CheckingKey(String),
     /// The server presents another key than the one remembered: refused, nothing sent.
@@ -258,6 +288,14 @@ impl Notice {
             Self::ExportFailed(error) => (Error, language.export_failed(error)),
             Self::ImportFailed(error) => (Error, language.import_failed(error)),
             Self::ReadOnly => (Error, t.read_only_why.to_owned()),
+            Self::StaleRow { reply } => (Error, language.stale_row(reply)),
+            Self::SeedNotExact => (Error, t.seed_not_exact.to_owned()),
+            Self::NeedsZlist => (Error, t.needs_zlist.to_owned()),
+            Self::UndoNeedsLive => (Error, t.undo_needs_live.to_owned()),
+            Self::UndoWaitsForPaste => (Error, t.undo_waits_for_paste.to_owned()),
+            Self::UndoRefused { redo, refusal } => (Error, language.undo_refused(*redo, refusal)),
+            Self::Undone { redo, requests } => (Info, language.undone(*redo, *requests)),
+            Self::UndoDropped => (Error, t.undo_dropped.to_owned()),
             Self::CheckingKey(endpoint) => (Info, language.checking_key(endpoint)),
             Self::KeyChanged {
                 server,

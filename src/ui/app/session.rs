@@ -15,9 +15,10 @@ use crate::net::client::{
 use crate::net::curve::{ClientKeys, CurveKey, KeyPair};
 use crate::net::list::Effect;
 use crate::net::protocol::{self, Command, ServerKind};
+use crate::ui::app::history::{History, Op};
 use crate::ui::app::notice::Notice;
 use crate::ui::connection_bar::Link;
-use crate::ui::list_table::ListView;
+use crate::ui::list_table::{ListView, first_occurrence_removals};
 use crate::ui::paste::PasteJob;
 use crate::ui::server_info::{NextAsk, ServerInfo};
 use crate::ui::settings::Settings;
@@ -136,6 +137,11 @@ pub(crate) struct Session {
     /// This app's changes whose live update has not come yet, oldest first: an update
     /// that matches none of them is another client's, and its row is highlighted.
     own_changes: VecDeque<(RequestId, Command, Instant)>,
+    /// This app's changes, for undo and redo.
+    history: History,
+    /// The history entry the changes sent now belong to (one user action of several
+    /// requests: a multi-row delete); `None`: each change is an entry of its own.
+    action: Option<u64>,
 }
 
 impl Session {
@@ -160,6 +166,8 @@ impl Session {
             server_info: ServerInfo::default(),
             notices: Vec::new(),
             own_changes: VecDeque::new(),
+            history: History::default(),
+            action: None,
         }
     }
 
@@ -307,12 +315,38 @@ impl Session {
         self.paste = None;
         self.last_search = None;
         self.own_changes.clear();
+        self.history.clear();
         self.list.forget();
         self.server_info.forget();
     }
 
-    /// Sends a request; without an engine, says that a connection is needed.
+    /// Whether there is a change of this app's to undo.
+    pub(crate) fn can_undo(&self) -> bool {
+        self.history.can_undo()
+    }
+
+    /// Whether there is an undone change to redo.
+    pub(crate) fn can_redo(&self) -> bool {
+        self.history.can_redo()
+    }
+
+    /// Sends a request; without an engine, says that a connection is needed. A change is
+    /// the user's: kept for undo once its live update shows what it did.
     pub(crate) fn send(&mut self, command: Command) -> Option<RequestId> {
+        let change = command.is_change();
+        let id = self.send_untracked(command)?;
+        if change && self.is_following() {
+            let entry = match self.action {
+                Some(entry) => entry,
+                None => self.history.new_entry(),
+            };
+            self.history.sent(id, entry);
+        }
+        Some(id)
+    }
+
+    /// Sends a request that the history does not keep (an undo's or redo's).
+    fn send_untracked(&mut self, command: Command) -> Option<RequestId> {
         let Some(client) = &self.client else {
             self.notify(Notice::NeedConnection);
             return None;
@@ -325,6 +359,93 @@ impl Session {
         self.note_own_change(id, &command);
         self.pending.insert(id, Some(command));
         Some(id)
+    }
+
+    /// Removes exactly these rows (index and the value the table showed there). A zlist
+    /// server gets one row-exact request per row, the last row first so that the indices
+    /// before it still hold; the seed's server only `remover X`, which removes the first
+    /// `X`, so there the rows must be their values' first occurrences.
+    pub(crate) fn delete_rows(&mut self, rows: &[(usize, String)]) {
+        match self.server_kind {
+            Some(ServerKind::Seed) => match first_occurrence_removals(rows, self.list.items()) {
+                Some(values) => {
+                    for value in values {
+                        self.send(Command::Remove(value));
+                    }
+                }
+                None => self.notify(Notice::SeedNotExact),
+            },
+            _ => {
+                // One action: undone as one.
+                self.action = Some(self.history.new_entry());
+                for (index, expected) in rows.iter().rev() {
+                    self.send(Command::RemoveAt {
+                        index: *index,
+                        expected: expected.clone(),
+                    });
+                }
+                self.action = None;
+            }
+        }
+    }
+
+    /// Undoes this app's last change (`redo`: redoes the last undone one), after checking
+    /// that its requests would hit the rows it changed.
+    pub(crate) fn undo(&mut self, redo: bool) {
+        if self.client.is_none() {
+            self.notify(Notice::NeedConnection);
+            return;
+        }
+        if self.is_read_only() {
+            self.notify(Notice::ReadOnly);
+            return;
+        }
+        if !self.is_following() {
+            self.notify(Notice::UndoNeedsLive);
+            return;
+        }
+        if self.paste.is_some() {
+            self.notify(Notice::UndoWaitsForPaste);
+            return;
+        }
+        let items = self.list.items();
+        let planned = if redo {
+            self.history.redo(items)
+        } else {
+            self.history.undo(items)
+        };
+        let planned = match planned {
+            None => return,
+            Some(Err(refusal)) => {
+                self.notify(Notice::UndoRefused { redo, refusal });
+                return;
+            }
+            Some(Ok(planned)) => planned,
+        };
+        let mut ids = Vec::new();
+        for op in &planned.ops {
+            match op {
+                Op::Send(command) => ids.extend(self.send_untracked(command.clone())),
+                Op::Restore(before) => {
+                    ids.extend(self.send_untracked(Command::Clear));
+                    ids.extend(self.paste(before));
+                }
+            }
+        }
+        self.history.sent_plan(&planned, ids.iter().copied());
+        self.notify(Notice::Undone {
+            redo,
+            requests: ids.len(),
+        });
+    }
+
+    /// Sends a row-exact change (an edit in place, a move), which only a zlist server knows.
+    pub(crate) fn send_row_change(&mut self, command: Command) {
+        if self.server_kind == Some(ServerKind::Seed) {
+            self.notify(Notice::NeedsZlist);
+            return;
+        }
+        self.send(command);
     }
 
     /// The user's refresh: live, a fresh versioned snapshot (so that updates keep applying
@@ -340,17 +461,29 @@ impl Session {
         }
     }
 
-    /// Appends every line, as one paste whose progress the status line shows.
+    /// Appends every line, as one paste whose progress the status line shows (and one
+    /// change to undo).
     pub(crate) fn start_paste(&mut self, lines: &[String]) {
         if self.is_read_only() {
             self.notify(Notice::ReadOnly);
             return;
         }
+        let ids = self.paste(lines);
+        if self.is_following() && !ids.is_empty() {
+            let entry = self.history.new_entry();
+            for id in ids {
+                self.history.sent(id, entry);
+            }
+        }
+    }
+
+    /// Sends the appends of a paste; returns their request ids.
+    fn paste(&mut self, lines: &[String]) -> Vec<RequestId> {
         let Some(client) = &self.client else {
-            return;
+            return Vec::new();
         };
         if lines.is_empty() {
-            return;
+            return Vec::new();
         }
         let mut ids = Vec::with_capacity(lines.len());
         for line in lines {
@@ -363,10 +496,11 @@ impl Session {
             self.pending.insert(id, Some(command));
             ids.push(id);
         }
-        self.paste = Some(PasteJob::new(ids));
+        self.paste = Some(PasteJob::new(ids.clone()));
         if let Some(line) = lines.iter().find(|l| l.split_whitespace().nth(1).is_some()) {
             self.warn_if_seed_keeps_first_word(line);
         }
+        ids
     }
 
     /// Drops the appends still queued (the paste then ends with what was answered).
@@ -520,6 +654,9 @@ impl Session {
             ClientEvent::Reply(reply) => self.on_reply(reply),
             ClientEvent::Failed { id, request, error } => {
                 self.pending.remove(&id);
+                if self.history.failed(id) {
+                    self.notify(Notice::UndoDropped);
+                }
                 if let Some(job) = &mut self.paste {
                     job.answered(id, false);
                 }
@@ -562,7 +699,11 @@ impl Session {
                 }
             }
             ClientEvent::Update { version, effect } => {
-                let theirs = !self.take_own_change(&effect);
+                let own = self.take_own_change(&effect);
+                if let Some(id) = own {
+                    self.history.record(id, &effect, self.list.items());
+                }
+                let theirs = own.is_none();
                 let added_at = match &effect {
                     Effect::Append(_) => Some(self.list.items().len()),
                     Effect::Insert(index, _) => Some(*index),
@@ -637,10 +778,10 @@ impl Session {
         }
     }
 
-    /// Whether `effect` is one of this app's own changes (which is then forgotten).
+    /// Which of this app's own changes `effect` is, if one (which is then forgotten).
     /// Only the oldest few are looked at: this app's updates come in the order it sent
     /// them. Changes older than [`OWN_CHANGE_WAIT`] are forgotten (their update is lost).
-    fn take_own_change(&mut self, effect: &Effect) -> bool {
+    fn take_own_change(&mut self, effect: &Effect) -> Option<RequestId> {
         let now = Instant::now();
         while self
             .own_changes
@@ -655,7 +796,9 @@ impl Session {
             .iter()
             .take(OWN_CHANGES_LOOKED_AT)
             .position(|(_, command, _)| is_effect_of(command, effect, items));
-        found.and_then(|i| self.own_changes.remove(i)).is_some()
+        found
+            .and_then(|i| self.own_changes.remove(i))
+            .map(|(id, _, _)| id)
     }
 
     fn on_reply(&mut self, reply: Reply) {
@@ -665,10 +808,22 @@ impl Session {
             // No update will come for it.
             self.own_changes.retain(|(id, _, _)| *id != reply.id);
         }
+        if reply.is_error && self.history.failed(reply.id) {
+            self.notify(Notice::UndoDropped);
+        }
         let in_paste = self
             .paste
             .as_mut()
             .is_some_and(|job| job.answered(reply.id, !reply.is_error));
+        if reply.is_error && reply.text.starts_with(protocol::STALE_PREFIX) {
+            // Planned on a list that has changed since: nothing was applied. Show the list
+            // as it is now (live, it is already).
+            if !self.is_following() {
+                self.refresh_wanted = true;
+            }
+            self.notify(Notice::StaleRow { reply: reply.text });
+            return;
+        }
         if reply.is_error {
             self.notify(Notice::ErrorReply {
                 request: reply.request,
@@ -719,6 +874,11 @@ fn is_effect_of(command: &Command, effect: &Effect, items: &[String]) -> bool {
         (Command::Remove(sent), Effect::RemoveAt(index)) => items
             .get(*index)
             .is_some_and(|removed| removed.trim() == sent.trim()),
+        (Command::RemoveAt { index, .. }, Effect::RemoveAt(removed)) => index == removed,
+        (Command::ReplaceAt { index, element, .. }, Effect::Replace(replaced, new)) => {
+            index == replaced && element == new
+        }
+        (Command::Move { from, to, .. }, Effect::Move(left, went)) => from == left && to == went,
         (Command::SortAscending, Effect::SortAscending)
         | (Command::SortDescending, Effect::SortDescending)
         | (Command::Clear, Effect::Clear) => true,

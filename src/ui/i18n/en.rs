@@ -1,7 +1,7 @@
 //! English: the app's plain strings.
 
 use super::Texts;
-use crate::ui::shortcuts::Shortcut;
+use crate::ui::shortcuts::{RowKey, Shortcut};
 
 /// English.
 pub static EN: Texts = Texts {
@@ -139,6 +139,15 @@ pub static EN: Texts = Texts {
     paste_lines_tip: "Append many lines at once, one append each",
     need_connection: "Connect to a server first (Connect, or switch on Local server).",
     read_only: "read-only",
+    seed_not_exact: "Not deleted: the seed's server can only remove a value's first \
+                     occurrence, and a selected row is not its value's first. Select the \
+                     first one (or connect to a zlist server, which removes exactly the rows \
+                     you select).",
+    needs_zlist: "The seed's server cannot edit or move a row; a zlist server can.",
+    row_edit_tip: "Enter saves the new value, Escape cancels.",
+    row_changed_under: "Another client changed, moved or removed this row while you were \
+                        editing it. Enter still names the value you started from, so the \
+                        server refuses the change if that value is gone; Escape cancels.",
     read_only_why: "Read-only: this server admitted you with its read-only token. You can \
                     show, search and follow the list, not change it; changes need the \
                     server's other token.",
@@ -226,5 +235,33 @@ pub static EN: Texts = Texts {
         (Shortcut::ZoomIn, "Zoom in"),
         (Shortcut::ZoomOut, "Zoom out"),
         (Shortcut::ZoomReset, "Zoom back to 100 %"),
+        (Shortcut::Undo, "Undo your last change"),
+        (Shortcut::Redo, "Redo what you undid"),
     ],
+    shortcut_table_where: "in the table",
+    row_key_lines: &[
+        (RowKey::Delete, "Delete the selected rows"),
+        (
+            RowKey::Edit,
+            "Edit the row in place (Enter saves, Escape cancels)",
+        ),
+        (RowKey::Move, "Move the row up / down"),
+        (
+            RowKey::Extend,
+            "Extend the selection (or Shift+click; Ctrl/Cmd+click adds a row)",
+        ),
+    ],
+    menu_edit: "Edit",
+    undo: "Undo",
+    redo: "Redo",
+    nothing_to_undo: "Nothing to undo: your changes appear here once the server applied them.",
+    nothing_to_redo: "Nothing to redo.",
+    undo_needs_live: "Undo needs the list followed live (a zlist server with live updates): your changes are kept for undo as their updates arrive.",
+    undo_waits_for_paste: "Wait for the bulk paste to end (or cancel it) before undoing or redoing.",
+    undo_dropped: "The server refused part of an undo or redo (the list had changed); that change is gone from the history. The table shows the list as it is now.",
+    delete_rows: "Delete selected rows",
+    edit_row: "Edit row",
+    move_row_up: "Move row up",
+    move_row_down: "Move row down",
+    no_row_selected: "Select a row in the table first.",
 };

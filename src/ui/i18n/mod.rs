@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::net::client::{ConnectionState, NotLive, RequestFailure, trail};
 use crate::net::status::StatusError;
+use crate::ui::app::history::Refusal;
 
 mod en;
 mod pt_br;
@@ -526,6 +527,82 @@ impl Language {
             (Self::En, Malformed) => "malformed CSV",
         };
         format!("{line} ({why})")
+    }
+
+    /// A row-exact change refused because the list changed first.
+    pub fn stale_row(self, reply: &str) -> String {
+        match self {
+            Self::PtBr => format!(
+                "A lista mudou antes da alteração chegar; nada foi alterado. A tabela mostra a \
+                 lista atual: confira e tente de novo. ({reply})"
+            ),
+            Self::En => format!(
+                "The list changed before the change arrived; nothing was changed. The table \
+                 shows the list as it is now: check and try again. ({reply})"
+            ),
+        }
+    }
+
+    /// An undo (or redo) not sent: the list changed since, and it would hit another row.
+    pub(crate) fn undo_refused(self, redo: bool, refusal: &Refusal) -> String {
+        let why = match (self, refusal) {
+            (
+                Self::PtBr,
+                Refusal::RowChanged {
+                    index,
+                    expected,
+                    found,
+                },
+            ) => format!("a linha {index} agora contém '{found}', não '{expected}'"),
+            (
+                Self::En,
+                Refusal::RowChanged {
+                    index,
+                    expected,
+                    found,
+                },
+            ) => format!("row {index} now holds '{found}', not '{expected}'"),
+            (Self::PtBr, Refusal::PastEnd { index, len }) => {
+                format!("a posição {index} passa do fim da lista ({len} elementos)")
+            }
+            (Self::En, Refusal::PastEnd { index, len }) => {
+                format!("position {index} is past the end of the list ({len} elements)")
+            }
+            (Self::PtBr, Refusal::ListChanged) => {
+                "a lista não é mais a que a ordenação ou a limpeza deixou".to_owned()
+            }
+            (Self::En, Refusal::ListChanged) => {
+                "the list is no longer the one the sort or clear left".to_owned()
+            }
+        };
+        match (self, redo) {
+            (Self::PtBr, false) => {
+                format!("Não desfeito: {why}. Nada foi alterado; essa alteração saiu do histórico.")
+            }
+            (Self::PtBr, true) => {
+                format!("Não refeito: {why}. Nada foi alterado; essa alteração saiu do histórico.")
+            }
+            (Self::En, false) => {
+                format!(
+                    "Not undone: {why}. Nothing was changed; that change is gone from the history."
+                )
+            }
+            (Self::En, true) => {
+                format!(
+                    "Not redone: {why}. Nothing was changed; that change is gone from the history."
+                )
+            }
+        }
+    }
+
+    /// An undo (or redo) sent as this many requests.
+    pub fn undone(self, redo: bool, requests: usize) -> String {
+        match (self, redo) {
+            (Self::PtBr, false) => format!("Desfazendo a última alteração ({requests} pedido(s))."),
+            (Self::PtBr, true) => format!("Refazendo a alteração desfeita ({requests} pedido(s))."),
+            (Self::En, false) => format!("Undoing the last change ({requests} request(s))."),
+            (Self::En, true) => format!("Redoing the undone change ({requests} request(s))."),
+        }
     }
 
     /// The import dialog's warning: how many lines are bad, the first ones listed.

@@ -1,7 +1,7 @@
 //! Português (Brasil): the app's plain strings.
 
 use super::Texts;
-use crate::ui::shortcuts::Shortcut;
+use crate::ui::shortcuts::{RowKey, Shortcut};
 
 /// Brazilian Portuguese.
 pub static PT_BR: Texts = Texts {
@@ -142,6 +142,15 @@ pub static PT_BR: Texts = Texts {
     paste_lines_tip: "Adiciona várias linhas de uma vez, uma por append",
     need_connection: "Conecte-se a um servidor primeiro (Conectar, ou ligue o Servidor local).",
     read_only: "somente leitura",
+    seed_not_exact: "Nada removido: o servidor da semente só remove a primeira ocorrência \
+                     de um valor, e uma linha selecionada não é a primeira do seu valor. \
+                     Selecione a primeira (ou conecte-se a um servidor zlist, que remove \
+                     exatamente as linhas selecionadas).",
+    needs_zlist: "O servidor da semente não edita nem move linhas; um servidor zlist, sim.",
+    row_edit_tip: "Enter salva o novo valor, Esc cancela.",
+    row_changed_under: "Outro cliente alterou, moveu ou removeu esta linha enquanto você a \
+                        editava. Enter ainda cita o valor de onde você partiu, então o \
+                        servidor recusa a alteração se esse valor sumiu; Esc cancela.",
     read_only_why: "Somente leitura: este servidor aceitou você com o token de leitura. Você \
                     pode mostrar, pesquisar e acompanhar a lista, mas não alterá-la; \
                     alterações precisam do outro token do servidor.",
@@ -229,5 +238,33 @@ pub static PT_BR: Texts = Texts {
         (Shortcut::ZoomIn, "Aumentar o zoom"),
         (Shortcut::ZoomOut, "Diminuir o zoom"),
         (Shortcut::ZoomReset, "Voltar o zoom a 100 %"),
+        (Shortcut::Undo, "Desfazer a sua última alteração"),
+        (Shortcut::Redo, "Refazer o que foi desfeito"),
     ],
+    shortcut_table_where: "na tabela",
+    row_key_lines: &[
+        (RowKey::Delete, "Remover as linhas selecionadas"),
+        (
+            RowKey::Edit,
+            "Editar a linha no lugar (Enter salva, Esc cancela)",
+        ),
+        (RowKey::Move, "Mover a linha para cima / baixo"),
+        (
+            RowKey::Extend,
+            "Estender a seleção (ou Shift+clique; Ctrl/Cmd+clique acrescenta uma linha)",
+        ),
+    ],
+    menu_edit: "Editar",
+    undo: "Desfazer",
+    redo: "Refazer",
+    nothing_to_undo: "Nada a desfazer: as suas alterações aparecem aqui quando o servidor as aplica.",
+    nothing_to_redo: "Nada a refazer.",
+    undo_needs_live: "Desfazer precisa da lista acompanhada ao vivo (um servidor zlist com atualizações ao vivo): as suas alterações ficam guardadas para desfazer à medida que as atualizações chegam.",
+    undo_waits_for_paste: "Espere a colagem em lote terminar (ou cancele-a) antes de desfazer ou refazer.",
+    undo_dropped: "O servidor recusou parte de um desfazer ou refazer (a lista tinha mudado); essa alteração saiu do histórico. A tabela mostra a lista atual.",
+    delete_rows: "Remover linhas selecionadas",
+    edit_row: "Editar linha",
+    move_row_up: "Mover linha para cima",
+    move_row_down: "Mover linha para baixo",
+    no_row_selected: "Selecione uma linha na tabela primeiro.",
 };

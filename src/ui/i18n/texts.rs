@@ -1,7 +1,7 @@
 //! The plain strings the app shows, as one struct: each language ([`super::PT_BR`],
 //! [`super::EN`]) is one value of it, so the compiler checks that both have every string.
 
-use crate::ui::shortcuts::Shortcut;
+use crate::ui::shortcuts::{RowKey, Shortcut};
 
 /// Every plain UI string of one language.
 #[derive(Debug)]
@@ -250,6 +250,14 @@ pub struct Texts {
     pub need_connection: &'static str,
     /// The connection bar's mark for a client admitted to read only.
     pub read_only: &'static str,
+    /// Deleting rows on the seed's server that `remover` cannot hit exactly.
+    pub seed_not_exact: &'static str,
+    /// An edit in place or a move asked of the seed's server.
+    pub needs_zlist: &'static str,
+    /// The tooltip of a value being edited in place.
+    pub row_edit_tip: &'static str,
+    /// The warning on an edit whose row another client changed meanwhile.
+    pub row_changed_under: &'static str,
     /// Why the changing actions are off with the read-only token.
     pub read_only_why: &'static str,
     /// A value is needed.
@@ -372,4 +380,34 @@ pub struct Texts {
     /// Shortcut help: what each shortcut does, in the order listed (the keys come from
     /// [`crate::ui::shortcuts::TABLE`]).
     pub shortcut_lines: &'static [(Shortcut, &'static str)],
+    /// Where the table's keys work (after their keys in the help).
+    pub shortcut_table_where: &'static str,
+    /// What each of the table's keys does, in the help's order.
+    pub row_key_lines: &'static [(RowKey, &'static str)],
+    /// The Edit menu.
+    pub menu_edit: &'static str,
+    /// Edit -> Undo.
+    pub undo: &'static str,
+    /// Edit -> Redo.
+    pub redo: &'static str,
+    /// Why Undo is off: nothing of this app's changes to undo.
+    pub nothing_to_undo: &'static str,
+    /// Why Redo is off.
+    pub nothing_to_redo: &'static str,
+    /// Undo needs the list followed live (its changes are seen as updates).
+    pub undo_needs_live: &'static str,
+    /// An undo or redo waits for the bulk paste to end.
+    pub undo_waits_for_paste: &'static str,
+    /// An undo's or redo's request was refused: the entry is gone from the history.
+    pub undo_dropped: &'static str,
+    /// Edit -> Delete selected rows.
+    pub delete_rows: &'static str,
+    /// Edit -> Edit row.
+    pub edit_row: &'static str,
+    /// Edit -> Move row up.
+    pub move_row_up: &'static str,
+    /// Edit -> Move row down.
+    pub move_row_down: &'static str,
+    /// Why the row actions are off: no row selected.
+    pub no_row_selected: &'static str,
 }
