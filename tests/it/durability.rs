@@ -263,6 +263,57 @@ fn restart_keeps_the_list_for_every_command_kind_after_a_kill_and_after_a_clean_
 }
 
 #[test]
+fn row_exact_changes_are_journaled_and_survive_a_kill() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let context = zmq::Context::new();
+    let server = ServerProcess::start(&data, &[]);
+    let socket = server.socket(&context);
+    for req in ["append a", "append b", "append a", "append c"] {
+        request(&socket, req);
+    }
+    let session = [
+        (
+            r#"zlist.remove_at 2 "a""#,
+            "Elemento 'a' removido da posição 2.",
+        ),
+        (
+            r#"zlist.req c9:1 zlist.replace_at 0 "a" " spaced 'é' \"q\" ""#,
+            "Elemento da posição 0 alterado de 'a' para ' spaced 'é' \"q\" '.",
+        ),
+        (
+            r#"zlist.move 2 0 "c""#,
+            "Elemento 'c' movido da posição 2 para a posição 0.",
+        ),
+        (
+            r#"zlist.remove_at 1 "a""#,
+            "Erro: a lista mudou: a posição 1 tem ' spaced 'é' \"q\" ', não 'a'. Atualize a \
+             lista e tente de novo.",
+        ),
+    ];
+    for (req, expected) in session {
+        assert_eq!(request(&socket, req), expected, "{req}");
+    }
+    let before_kill = request(&socket, "mostrar");
+    assert_eq!(before_kill, r#"['c', ' spaced \'é\' "q" ', 'b']"#);
+    drop(socket);
+    server.kill_9();
+
+    let server = ServerProcess::start(&data, &[]);
+    let socket = server.socket(&context);
+    assert_eq!(request(&socket, "mostrar"), before_kill);
+    // The tagged replace is remembered: retried, it is not applied again.
+    assert_eq!(
+        request(
+            &socket,
+            r#"zlist.req c9:1 zlist.replace_at 0 "a" " spaced 'é' \"q\" ""#
+        ),
+        "Elemento da posição 0 alterado de 'a' para ' spaced 'é' \"q\" '."
+    );
+    assert_eq!(request(&socket, "mostrar"), before_kill);
+}
+
+#[test]
 fn kill_9_while_two_clients_append_loses_no_acknowledged_append() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");

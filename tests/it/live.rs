@@ -227,6 +227,26 @@ fn a_change_by_one_client_appears_in_anothers_list_without_it_asking() {
         Command::SortDescending,
         Command::Remove("first".into()),
         Command::SortAscending,
+        Command::ReplaceAt {
+            index: 1,
+            expected: "z".into(),
+            element: " 'z' é \"?".into(),
+        },
+        Command::Move {
+            from: 1,
+            to: 0,
+            expected: " 'z' é \"?".into(),
+        },
+        Command::Move {
+            from: 0,
+            to: 1,
+            expected: " 'z' é \"?".into(),
+        },
+        Command::ReplaceAt {
+            index: 1,
+            expected: " 'z' é \"?".into(),
+            element: "z".into(),
+        },
     ] {
         let id = a.send(command);
         a.reply(id);
@@ -243,8 +263,8 @@ fn a_change_by_one_client_appears_in_anothers_list_without_it_asking() {
     assert_eq!(b.snapshots, 1, "one snapshot, then only updates");
     assert_eq!(
         b.replica.position().map(|(_, version)| version),
-        Some(7),
-        "7 changes, 7 updates"
+        Some(11),
+        "11 changes, 11 updates"
     );
 }
 
