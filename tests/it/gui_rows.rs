@@ -327,3 +327,64 @@ fn gui_against_the_seed_only_exact_deletes_are_allowed_and_edits_say_why_not() {
     assert!(status_text(&harness).contains("cannot edit or move"));
     assert_eq!(items(&harness), ["a", "a"]);
 }
+
+#[test]
+fn gui_a_sort_a_clear_and_a_bulk_paste_are_each_undone_as_one_change() {
+    let mut harness = app_with(&["b", "c", "a"]);
+    // Typing left the Value field with the keyboard, where Ctrl+Z undoes typing: the
+    // table takes it back.
+    click_row(&mut harness, "a", 0, Modifiers::NONE);
+    press(&mut harness, Modifiers::COMMAND, Key::ArrowUp);
+    settle(&mut harness);
+    assert_eq!(items(&harness), ["a", "b", "c"]);
+    press(&mut harness, Modifiers::COMMAND, Key::Z);
+    wait_for(&mut harness, "the order before the sort", |app| {
+        app.list_items() == ["b", "c", "a"] && app.pending_requests() == 0
+    });
+
+    click_button(&mut harness, "Clear…");
+    click_button(&mut harness, "Yes, clear the list");
+    settle(&mut harness);
+    assert!(items(&harness).is_empty());
+    press(&mut harness, Modifiers::COMMAND, Key::Z);
+    wait_for(&mut harness, "the list before the clear", |app| {
+        app.list_items() == ["b", "c", "a"] && app.pending_requests() == 0
+    });
+
+    harness
+        .get_by_role_and_label(Role::TextInput, "Value")
+        .focus();
+    harness.step();
+    harness.event(egui::Event::Paste("one\ntwo words\nthree\n".to_owned()));
+    harness.step();
+    harness.step();
+    click_button(&mut harness, "Append all");
+    wait_for(&mut harness, "the paste", |app| {
+        !app.is_pasting() && app.list_items().len() == 6
+    });
+    settle(&mut harness);
+    click_row(&mut harness, "a", 0, Modifiers::NONE);
+    press(&mut harness, Modifiers::COMMAND, Key::Z);
+    settle(&mut harness);
+    assert_eq!(
+        items(&harness),
+        ["b", "c", "a"],
+        "the three pasted rows, in one undo"
+    );
+    press(&mut harness, Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    settle(&mut harness);
+    assert_eq!(
+        items(&harness),
+        ["b", "c", "a", "one", "two words", "three"]
+    );
+}
+
+#[test]
+fn gui_ctrl_z_in_a_text_field_undoes_typing_not_the_list() {
+    let mut harness = app_with(&["a"]);
+    // The Value field still has the keyboard after typing "a" and Enter.
+    press(&mut harness, Modifiers::COMMAND, Key::Z);
+    settle(&mut harness);
+    assert_eq!(items(&harness), ["a"]);
+    assert_eq!(harness.state().can_undo_redo(), (true, false));
+}
