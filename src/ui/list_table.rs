@@ -392,8 +392,8 @@ impl ListView {
             }
             Action::Delete => None,
             _ if !caps.exact => Some(t.needs_zlist),
-            Action::MoveUp if cursor == Some(0) => Some(t.no_row_selected),
-            Action::MoveDown if cursor == Some(last) => Some(t.no_row_selected),
+            Action::MoveUp if cursor == Some(0) => Some(t.row_at_top),
+            Action::MoveDown if cursor == Some(last) => Some(t.row_at_bottom),
             _ => None,
         }
     }
@@ -405,7 +405,18 @@ impl ListView {
         match action {
             Action::Delete => {
                 let rows = self.selected_values();
-                (!rows.is_empty()).then_some(TableIntent::Delete(rows))
+                if rows.is_empty() {
+                    return None;
+                }
+                // The cursor goes to the row after the deleted ones (or before them), named
+                // by its index now: the deletions' updates shift it onto its place.
+                let next = self.selection.rows().last().and_then(|last| {
+                    (last + 1..self.items().len())
+                        .chain((0..last).rev())
+                        .find(|&i| !self.selection.contains(i) && self.row_of(i).is_some())
+                });
+                self.selection.set(next);
+                Some(TableIntent::Delete(rows))
             }
             Action::Edit => {
                 self.start_edit(cursor);
@@ -1064,10 +1075,9 @@ mod tests {
             view.row_action_blocked(RowAction::Edit, seed, Language::En),
             Some(t.needs_zlist)
         );
-        assert!(
-            view.row_action_blocked(RowAction::MoveDown, zlist, Language::En)
-                .is_some(),
-            "the last row cannot go down"
+        assert_eq!(
+            view.row_action_blocked(RowAction::MoveDown, zlist, Language::En),
+            Some(t.row_at_bottom)
         );
         let read_only = RowCaps {
             exact: true,

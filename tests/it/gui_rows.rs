@@ -115,6 +115,11 @@ fn gui_ctrl_click_selects_two_rows_and_delete_removes_both_undone_as_one() {
     press(&mut harness, Modifiers::NONE, Key::Delete);
     settle(&mut harness);
     assert_eq!(items(&harness), ["a", "c"]);
+    assert_eq!(
+        harness.state().selected_rows(),
+        vec![1],
+        "\"c\", the row between the deleted ones, is selected"
+    );
     press(&mut harness, Modifiers::COMMAND, Key::Z);
     settle(&mut harness);
     assert_eq!(

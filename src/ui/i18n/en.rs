@@ -263,5 +263,7 @@ pub static EN: Texts = Texts {
     edit_row: "Edit row",
     move_row_up: "Move row up",
     move_row_down: "Move row down",
+    row_at_top: "It is the first row already.",
+    row_at_bottom: "It is the last row already.",
     no_row_selected: "Select a row in the table first.",
 };

@@ -747,9 +747,11 @@ impl Language {
 
     /// Waiting for replies.
     pub fn waiting(self, pending: usize) -> String {
-        match self {
-            Self::PtBr => format!("Aguardando {pending} respostas…"),
-            Self::En => format!("Waiting for {pending} replies…"),
+        match (self, pending) {
+            (Self::PtBr, 1) => "Aguardando 1 resposta…".to_owned(),
+            (Self::En, 1) => "Waiting for 1 reply…".to_owned(),
+            (Self::PtBr, _) => format!("Aguardando {pending} respostas…"),
+            (Self::En, _) => format!("Waiting for {pending} replies…"),
         }
     }
 }

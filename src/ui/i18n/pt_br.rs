@@ -266,5 +266,7 @@ pub static PT_BR: Texts = Texts {
     edit_row: "Editar linha",
     move_row_up: "Mover linha para cima",
     move_row_down: "Mover linha para baixo",
+    row_at_top: "Esta já é a primeira linha.",
+    row_at_bottom: "Esta já é a última linha.",
     no_row_selected: "Selecione uma linha na tabela primeiro.",
 };

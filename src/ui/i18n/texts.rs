@@ -408,6 +408,10 @@ pub struct Texts {
     pub move_row_up: &'static str,
     /// Edit -> Move row down.
     pub move_row_down: &'static str,
+    /// Why Move up is off on the first row.
+    pub row_at_top: &'static str,
+    /// Why Move down is off on the last row.
+    pub row_at_bottom: &'static str,
     /// Why the row actions are off: no row selected.
     pub no_row_selected: &'static str,
 }
