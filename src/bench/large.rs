@@ -64,7 +64,7 @@ pub enum Order {
 }
 
 /// The operations timed, in the order they run on each fresh list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Operation {
     /// `mostrar`: the whole list as Python's repr.
     Show,
@@ -168,6 +168,9 @@ pub struct OperationResult {
     pub in_list: Duration,
     /// Size of the reply.
     pub reply_bytes: usize,
+    /// The same work in Python as the seed's server does it, measured in the same run
+    /// (`None` without `python3`).
+    pub python: Option<Duration>,
 }
 
 /// Everything measured on one list size.
@@ -310,6 +313,7 @@ fn measure_size(size: usize, repeats: usize) -> Result<SizeResult, BenchError> {
         }
         time_operations(&on_shuffled, &Operation::ON_SHUFFLED, &mut second)?;
     }
+    let python = crate::bench::python::in_list(size, repeats);
     let operations = Operation::ON_APPENDED
         .into_iter()
         .zip(summarise(&first))
@@ -320,6 +324,7 @@ fn measure_size(size: usize, repeats: usize) -> Result<SizeResult, BenchError> {
                 end_to_end,
                 in_list,
                 reply_bytes,
+                python: python.as_ref().and_then(|p| p.get(&operation).copied()),
             },
         )
         .collect();
@@ -447,6 +452,11 @@ impl fmt::Display for LargeReport {
             f,
             "  in the list the server's handler alone (parse, run, build the reply), no sockets"
         )?;
+        writeln!(
+            f,
+            "  Python      the seed server's list work in python3 on the same elements, this \
+             run; x = Python / in the list"
+        )?;
         for result in &self.results {
             writeln!(f)?;
             let rss = match result.rss_growth {
@@ -463,17 +473,29 @@ impl fmt::Display for LargeReport {
             )?;
             writeln!(
                 f,
-                "  {:<36}  {:>10}  {:>11}  {:>9}",
-                "operation", "end to end", "in the list", "reply"
+                "  {:<36}  {:>10}  {:>11}  {:>9}  {:>10}  {:>7}",
+                "operation", "end to end", "in the list", "reply", "Python", "x"
             )?;
             for op in &result.operations {
+                let (python, ratio) = match op.python {
+                    Some(python) => (
+                        Time(python).to_string(),
+                        format!(
+                            "{:.1}x",
+                            python.as_secs_f64() / op.in_list.as_secs_f64().max(1e-9)
+                        ),
+                    ),
+                    None => ("n/a".to_owned(), "".to_owned()),
+                };
                 writeln!(
                     f,
-                    "  {:<36}  {:>10}  {:>11}  {:>9}",
+                    "  {:<36}  {:>10}  {:>11}  {:>9}  {:>10}  {:>7}",
                     op.operation.label(),
                     Time(op.end_to_end),
                     Time(op.in_list),
                     Bytes(op.reply_bytes as u64),
+                    python,
+                    ratio,
                 )?;
             }
             writeln!(

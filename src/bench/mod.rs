@@ -7,4 +7,5 @@ pub mod large;
 pub mod live;
 pub mod measure;
 mod mix;
+pub mod python;
 pub mod roundtrip;

@@ -238,11 +238,13 @@ impl RemoteList {
     pub fn plan(&self, command: &Command) -> Plan {
         match command {
             Command::Show => Plan::Answer(Outcome::ok(self.repr())),
-            Command::Search(x) => Plan::Answer(Outcome::ok(if self.items.contains(x) {
-                FOUND
-            } else {
-                NOT_FOUND
-            })),
+            Command::Search(x) => {
+                Plan::Answer(Outcome::ok(if first_index_of(&self.items, x).is_some() {
+                    FOUND
+                } else {
+                    NOT_FOUND
+                }))
+            }
             Command::Append(x) => Plan::Change {
                 reply: replies::appended(x),
                 effect: Effect::Append(x.clone()),
@@ -256,7 +258,7 @@ impl RemoteList {
                     None => Plan::Answer(Outcome::error(replies::invalid_position(position))),
                 }
             }
-            Command::Remove(x) => match self.items.iter().position(|item| item == x) {
+            Command::Remove(x) => match first_index_of(&self.items, x) {
                 Some(index) => Plan::Change {
                     reply: replies::removed(x),
                     effect: Effect::RemoveAt(index),
@@ -376,10 +378,27 @@ impl RemoteList {
     }
 }
 
-/// Sorts so that neighbours compare as `order` (or equal). A list already in that order,
-/// or in the exact reverse, takes one pass (as Python's adaptive sort does), which matters
-/// for the common case of sorting a list that was appended in order; anything else goes to
-/// pattern-defeating quicksort.
+/// The index of the first element equal to `x`: the scan behind `pesquisar` and
+/// `remover`. Most elements differ from `x` in length or in their first byte, so those are
+/// compared first, and the rest byte by byte in a loop the compiler inlines (a call to
+/// `memcmp` per element of the same length costs more than the comparison itself).
+fn first_index_of(items: &[String], x: &str) -> Option<usize> {
+    let x = x.as_bytes();
+    let Some(&first) = x.first() else {
+        return items.iter().position(String::is_empty);
+    };
+    items.iter().position(|item| {
+        let item = item.as_bytes();
+        item.len() == x.len() && item[0] == first && item.iter().zip(x).all(|(a, b)| a == b)
+    })
+}
+
+/// Sorts so that neighbours compare as `order` (or equal), by code point (UTF-8 byte
+/// order, Python's `str` order). Adaptive, as Python's timsort is: a list already in order,
+/// or in the exact reverse, takes one pass; a list of few ascending runs (a list appended
+/// in order: `"0".."9"`, `"10".."99"`, ...) goes to the standard stable sort, which merges
+/// its runs; anything else is sorted by 8-byte prefixes, the whole strings compared only
+/// where prefixes tie, on both halves at once when the list is large.
 fn sort(items: &mut [String], order: Ordering) {
     let in_order = |a: &String, b: &String| a.cmp(b) != order.reverse();
     if items.is_sorted_by(in_order) {
@@ -389,11 +408,82 @@ fn sort(items: &mut [String], order: Ordering) {
         items.reverse();
         return;
     }
-    if order == Ordering::Less {
-        items.sort_unstable();
+    // Equal strings are indistinguishable: descending is ascending reversed.
+    let descents = items.windows(2).filter(|w| w[0] > w[1]).count();
+    let ascents = items.windows(2).filter(|w| w[0] < w[1]).count();
+    if descents.min(ascents) <= items.len() / FEW_RUNS {
+        if descents <= ascents {
+            items.sort();
+        } else {
+            items.sort_by(|a, b| b.cmp(a));
+            items.reverse();
+        }
     } else {
-        items.sort_unstable_by(|a, b| b.cmp(a));
+        sort_by_prefix(items);
     }
+    if order == Ordering::Greater {
+        items.reverse();
+    }
+}
+
+/// A list with at most one descent in this many neighbours counts as "few runs".
+const FEW_RUNS: usize = 64;
+/// Lists at least this long are sorted on two threads.
+const PARALLEL_FROM: usize = 65_536;
+
+/// Sorts ascending through (prefix, index) keys: eight bytes compared as one integer, the
+/// strings themselves only on equal prefixes; then moves each string to its place once.
+fn sort_by_prefix(items: &mut [String]) {
+    let prefix = |s: &str| {
+        let mut bytes = [0u8; 8];
+        let n = s.len().min(8);
+        bytes[..n].copy_from_slice(&s.as_bytes()[..n]);
+        u64::from_be_bytes(bytes)
+    };
+    let mut keys: Vec<(u64, usize)> = items
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (prefix(s), i))
+        .collect();
+    {
+        let strings: &[String] = items;
+        let compare = |a: &(u64, usize), b: &(u64, usize)| {
+            a.0.cmp(&b.0).then_with(|| strings[a.1].cmp(&strings[b.1]))
+        };
+        if keys.len() >= PARALLEL_FROM {
+            let middle = keys.len() / 2;
+            let (left, right) = keys.split_at_mut(middle);
+            std::thread::scope(|scope| {
+                scope.spawn(|| left.sort_unstable_by(compare));
+                right.sort_unstable_by(compare);
+            });
+            keys = merge(&keys[..middle], &keys[middle..], compare);
+        } else {
+            keys.sort_unstable_by(compare);
+        }
+    }
+    let mut taken: Vec<String> = items.iter_mut().map(std::mem::take).collect();
+    for (slot, (_, from)) in items.iter_mut().zip(keys) {
+        *slot = std::mem::take(&mut taken[from]);
+    }
+}
+
+/// Merges two sorted runs of keys.
+fn merge<T: Copy>(left: &[T], right: &[T], compare: impl Fn(&T, &T) -> Ordering) -> Vec<T> {
+    let mut merged = Vec::with_capacity(left.len() + right.len());
+    let (mut i, mut j) = (0, 0);
+    while i < left.len() && j < right.len() {
+        if compare(&right[j], &left[i]) == Ordering::Less {
+            merged.push(right[j]);
+            j += 1;
+        } else {
+            merged.push(left[i]);
+            i += 1;
+        }
+    }
+    merged.extend_from_slice(&left[i..]);
+    merged.extend_from_slice(&right[j..]);
+    merged
 }
 
 /// An effect that does not fit the list it is applied to.
@@ -583,6 +673,80 @@ mod tests {
         assert_eq!(list.items(), ["10", "9", "B", "b", "e", "z", "é", "😀"]);
         run(&mut list, "ordenar_desc");
         assert_eq!(list.items(), ["😀", "é", "z", "e", "b", "B", "9", "10"]);
+    }
+
+    /// A deterministic shuffle (xorshift), so the tests need no random source.
+    fn shuffled(mut items: Vec<String>, seed: u64) -> Vec<String> {
+        let mut state = seed.max(1);
+        for i in (1..items.len()).rev() {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            items.swap(i, (state % (i as u64 + 1)) as usize);
+        }
+        items
+    }
+
+    #[test]
+    fn every_sort_path_gives_code_point_order() {
+        // Long shared prefixes (ties on the 8-byte key), empty-ish and multi-byte strings,
+        // duplicates; small, and large enough for the two-thread path.
+        let base: Vec<String> = (0..100_000)
+            .map(|i| match i % 5 {
+                0 => format!("prefix-{}", i % 977),
+                1 => format!("prefix-{i}"),
+                2 => format!("é{}", i % 31),
+                3 => "x".repeat(i % 9 + 1),
+                _ => i.to_string(),
+            })
+            .collect();
+        for (name, input) in [
+            ("shuffled", shuffled(base.clone(), 7)),
+            ("appended order (few runs)", base.clone()),
+            ("few runs reversed", base.iter().rev().cloned().collect()),
+            ("small shuffled", shuffled(base[..1000].to_vec(), 3)),
+        ] {
+            let mut want = input.clone();
+            want.sort();
+            for order in [Ordering::Less, Ordering::Greater] {
+                let mut items = input.clone();
+                sort(&mut items, order);
+                let mut want = want.clone();
+                if order == Ordering::Greater {
+                    want.reverse();
+                }
+                assert!(items == want, "{name}, {order:?}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_scan_finds_the_first_equal_element(
+            items in proptest::collection::vec("[ab\\u{e9}]{0,3}", 0..40),
+            x in "[ab\\u{e9}]{0,3}",
+        ) {
+            proptest::prop_assert_eq!(
+                first_index_of(&items, &x),
+                items.iter().position(|item| *item == x)
+            );
+        }
+
+        #[test]
+        fn sorting_matches_the_standard_sort(
+            items in proptest::collection::vec("(ab){0,5}[a-c\\u{e9}]{0,4}", 0..200)
+        ) {
+            for order in [Ordering::Less, Ordering::Greater] {
+                let mut sorted = items.clone();
+                sort(&mut sorted, order);
+                let mut want = items.clone();
+                want.sort();
+                if order == Ordering::Greater {
+                    want.reverse();
+                }
+                proptest::prop_assert_eq!(sorted, want);
+            }
+        }
     }
 
     #[test]

@@ -325,6 +325,18 @@ impl Parser<'_> {
             quote: char::from(quote),
         };
         self.pos += 1;
+        // The common case, a string with no escape: found with one vectorised search and
+        // copied at once.
+        let rest = &self.bytes[self.pos..];
+        if let Some(end) = memchr::memchr3(quote, b'\\', b'\n', rest)
+            && rest[end] == quote
+            && memchr::memchr(b'\r', &rest[..end]).is_none()
+        {
+            // The quote is ASCII: the run ends on a char boundary.
+            let s = self.text.get(self.pos..self.pos + end).unwrap_or_default();
+            self.pos += end + 1;
+            return Ok(s.to_owned());
+        }
         let mut s = String::new();
         loop {
             let run_start = self.pos;

@@ -168,6 +168,17 @@ fn large_times_every_operation_and_reports_the_reply_size() {
     let text = report.to_string();
     assert!(text.contains("N = 1,000"), "{text}");
     assert!(text.contains("ordenar_cresc (shuffled list)"), "{text}");
+    // The Python baseline, in the same run (scripts/test.sh installs python3).
+    let has_python = std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if has_python {
+        for op in &result.operations {
+            assert!(op.python.is_some(), "{op:?}");
+        }
+        assert!(text.contains("Python"), "{text}");
+    }
 }
 
 #[test]
