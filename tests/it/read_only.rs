@@ -208,7 +208,11 @@ fn gui_with_the_read_only_token_shows_read_only_and_disables_every_change() {
     settings.token = READER.to_owned();
     let mut harness = gui(settings);
     click_button(&mut harness, "Connect");
-    wait_for(&mut harness, "the list", |app| app.has_list());
+    // Live, so that the "live" notice cannot come after the refusal below and take the
+    // status line from it.
+    wait_for(&mut harness, "the live list", |app| {
+        app.has_list() && app.live_state() == Some(&LiveState::Live)
+    });
     harness.run_steps(3);
     assert!(harness.query_by_label("· read-only").is_some());
     for action in ["Append", "Insert", "Remove", "Sort ascending", "Clear…"] {
