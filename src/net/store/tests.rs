@@ -6,6 +6,7 @@ use std::io::Write as _;
 
 use super::*;
 use crate::net::list::Outcome;
+use std::fs::OpenOptions;
 
 fn options(dir: &Path) -> DiskOptions {
     DiskOptions::new(dir)

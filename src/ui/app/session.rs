@@ -15,13 +15,15 @@ use crate::net::client::{
 use crate::net::curve::{ClientKeys, CurveKey, KeyPair};
 use crate::net::list::Effect;
 use crate::net::protocol::{self, Command, ServerKind};
-use crate::ui::app::history::{History, Op};
+use crate::ui::app::history::History;
 use crate::ui::app::notice::Notice;
 use crate::ui::connection_bar::Link;
-use crate::ui::list_table::{ListView, first_occurrence_removals};
+use crate::ui::list_table::ListView;
 use crate::ui::paste::PasteJob;
 use crate::ui::server_info::{NextAsk, ServerInfo};
 use crate::ui::settings::Settings;
+
+mod edits;
 
 /// Engine events handled per frame at most; the rest wait for the next frame, so a flood
 /// (a bulk paste's replies) never makes one frame slow.
@@ -359,93 +361,6 @@ impl Session {
         self.note_own_change(id, &command);
         self.pending.insert(id, Some(command));
         Some(id)
-    }
-
-    /// Removes exactly these rows (index and the value the table showed there). A zlist
-    /// server gets one row-exact request per row, the last row first so that the indices
-    /// before it still hold; the seed's server only `remover X`, which removes the first
-    /// `X`, so there the rows must be their values' first occurrences.
-    pub(crate) fn delete_rows(&mut self, rows: &[(usize, String)]) {
-        match self.server_kind {
-            Some(ServerKind::Seed) => match first_occurrence_removals(rows, self.list.items()) {
-                Some(values) => {
-                    for value in values {
-                        self.send(Command::Remove(value));
-                    }
-                }
-                None => self.notify(Notice::SeedNotExact),
-            },
-            _ => {
-                // One action: undone as one.
-                self.action = Some(self.history.new_entry());
-                for (index, expected) in rows.iter().rev() {
-                    self.send(Command::RemoveAt {
-                        index: *index,
-                        expected: expected.clone(),
-                    });
-                }
-                self.action = None;
-            }
-        }
-    }
-
-    /// Undoes this app's last change (`redo`: redoes the last undone one), after checking
-    /// that its requests would hit the rows it changed.
-    pub(crate) fn undo(&mut self, redo: bool) {
-        if self.client.is_none() {
-            self.notify(Notice::NeedConnection);
-            return;
-        }
-        if self.is_read_only() {
-            self.notify(Notice::ReadOnly);
-            return;
-        }
-        if !self.is_following() {
-            self.notify(Notice::UndoNeedsLive);
-            return;
-        }
-        if self.paste.is_some() {
-            self.notify(Notice::UndoWaitsForPaste);
-            return;
-        }
-        let items = self.list.items();
-        let planned = if redo {
-            self.history.redo(items)
-        } else {
-            self.history.undo(items)
-        };
-        let planned = match planned {
-            None => return,
-            Some(Err(refusal)) => {
-                self.notify(Notice::UndoRefused { redo, refusal });
-                return;
-            }
-            Some(Ok(planned)) => planned,
-        };
-        let mut ids = Vec::new();
-        for op in &planned.ops {
-            match op {
-                Op::Send(command) => ids.extend(self.send_untracked(command.clone())),
-                Op::Restore(before) => {
-                    ids.extend(self.send_untracked(Command::Clear));
-                    ids.extend(self.paste(before));
-                }
-            }
-        }
-        self.history.sent_plan(&planned, ids.iter().copied());
-        self.notify(Notice::Undone {
-            redo,
-            requests: ids.len(),
-        });
-    }
-
-    /// Sends a row-exact change (an edit in place, a move), which only a zlist server knows.
-    pub(crate) fn send_row_change(&mut self, command: Command) {
-        if self.server_kind == Some(ServerKind::Seed) {
-            self.notify(Notice::NeedsZlist);
-            return;
-        }
-        self.send(command);
     }
 
     /// The user's refresh: live, a fresh versioned snapshot (so that updates keep applying
