@@ -400,17 +400,28 @@ fn first_index_of(items: &[String], x: &str) -> Option<usize> {
 /// its runs; anything else is sorted by 8-byte prefixes, the whole strings compared only
 /// where prefixes tie, on both halves at once when the list is large.
 fn sort(items: &mut [String], order: Ordering) {
-    let in_order = |a: &String, b: &String| a.cmp(b) != order.reverse();
-    if items.is_sorted_by(in_order) {
+    // One pass over the neighbours: how often the list goes down, and up.
+    let (descents, ascents) =
+        items
+            .windows(2)
+            .fold((0, 0), |(down, up), pair| match pair[0].cmp(&pair[1]) {
+                Ordering::Greater => (down + 1, up),
+                Ordering::Less => (down, up + 1),
+                Ordering::Equal => (down, up),
+            });
+    let (against, along) = if order == Ordering::Less {
+        (descents, ascents)
+    } else {
+        (ascents, descents)
+    };
+    if against == 0 {
         return;
     }
-    if items.is_sorted_by(|a, b| in_order(b, a)) {
+    if along == 0 {
         items.reverse();
         return;
     }
     // Equal strings are indistinguishable: descending is ascending reversed.
-    let descents = items.windows(2).filter(|w| w[0] > w[1]).count();
-    let ascents = items.windows(2).filter(|w| w[0] < w[1]).count();
     if descents.min(ascents) <= items.len() / FEW_RUNS {
         if descents <= ascents {
             items.sort();
