@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use egui_extras::{Column, TableBuilder};
 
 use crate::net::list::{Effect, EffectError};
+use crate::net::protocol::Command;
 use crate::ui::i18n::Language;
 use crate::ui::selection::Selection;
 
@@ -31,24 +32,9 @@ pub enum TableIntent {
     Select(usize),
     /// Delete: remove exactly these rows (index, value), in list order.
     Delete(Vec<(usize, String)>),
-    /// An edit in place was confirmed.
-    Replace {
-        /// The row.
-        index: usize,
-        /// Its value when the edit began.
-        expected: String,
-        /// The new value.
-        element: String,
-    },
-    /// Alt+Up/Down: move a row one place.
-    Move {
-        /// The row.
-        from: usize,
-        /// Where it goes.
-        to: usize,
-        /// Its value.
-        expected: String,
-    },
+    /// A row-exact change to send: an edit in place confirmed (`Command::ReplaceAt`) or a
+    /// row moved (`Command::Move`), naming the value the table showed there.
+    Row(Command),
 }
 
 /// The list and how it is viewed.
@@ -520,7 +506,7 @@ impl ListView {
             && from != to
             && let Some(expected) = self.items().get(from).cloned()
         {
-            intent = Some(TableIntent::Move { from, to, expected });
+            intent = Some(TableIntent::Row(Command::Move { from, to, expected }));
         }
         intent
     }

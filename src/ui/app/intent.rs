@@ -350,19 +350,7 @@ impl App {
         match intent {
             TableIntent::Select(index) => self.select(index),
             TableIntent::Delete(rows) => self.session.delete_rows(&rows),
-            TableIntent::Replace {
-                index,
-                expected,
-                element,
-            } => self.session.send_row_change(Command::ReplaceAt {
-                index,
-                expected,
-                element,
-            }),
-            TableIntent::Move { from, to, expected } => {
-                self.session
-                    .send_row_change(Command::Move { from, to, expected });
-            }
+            TableIntent::Row(command) => self.session.send_row_change(command),
         }
     }
 

@@ -2,6 +2,7 @@
 //! one cannot run (read-only, the seed's server, no row), the keys and menus that ask for
 //! them, and the cell that edits a value in place.
 
+use crate::net::protocol::Command;
 use crate::ui::i18n::Language;
 use crate::ui::list_table::{ListView, TableIntent};
 
@@ -140,11 +141,11 @@ impl ListView {
                 };
                 // The selection follows the row when the move's update comes.
                 self.scroll_to = Some(to);
-                Some(TableIntent::Move {
+                Some(TableIntent::Row(Command::Move {
                     from: cursor,
                     to,
                     expected,
-                })
+                }))
             }
         }
     }
@@ -313,11 +314,11 @@ pub(super) fn edit_cell(
     let element = edit.text.trim();
     Some(
         (confirmed && !element.is_empty() && element != edit.original).then(|| {
-            TableIntent::Replace {
+            TableIntent::Row(Command::ReplaceAt {
                 index: edit.index,
                 expected: edit.original.clone(),
                 element: element.to_owned(),
-            }
+            })
         }),
     )
 }
@@ -397,11 +398,11 @@ mod tests {
         );
         assert_eq!(
             view.row_action(RowAction::MoveUp),
-            Some(TableIntent::Move {
+            Some(TableIntent::Row(Command::Move {
                 from: 2,
                 to: 1,
                 expected: "a".into()
-            })
+            }))
         );
         view.select(Some(1));
         assert_eq!(view.row_action(RowAction::Edit), None);
