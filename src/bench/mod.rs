@@ -8,4 +8,5 @@ pub mod live;
 pub mod measure;
 mod mix;
 pub mod python;
+pub mod redis_process;
 pub mod roundtrip;
