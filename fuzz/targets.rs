@@ -43,7 +43,7 @@ pub fn request(data: &[u8]) {
             !handled.outcome.text.is_empty(),
             "every request gets a reply"
         );
-        let counted: usize = service.list().items().iter().map(String::len).sum();
+        let counted: usize = service.list().iter().map(str::len).sum();
         assert_eq!(service.list().bytes(), counted);
         assert!(service.list().bytes() <= 2048 && service.list().len() <= 64);
     }
@@ -92,7 +92,7 @@ fn load_store_file(name: &str, data: &[u8]) {
     std::fs::create_dir_all(&dir).expect("a scratch directory");
     std::fs::write(dir.join(name), data).expect("a scratch file");
     if let Ok((_, recovered)) = Store::open(&DiskOptions::new(&dir)) {
-        let counted: usize = recovered.list.items().iter().map(String::len).sum();
+        let counted: usize = recovered.list.iter().map(str::len).sum();
         assert_eq!(recovered.list.bytes(), counted);
     }
     let _ = std::fs::remove_dir_all(&dir);

@@ -4,6 +4,7 @@ pub mod cli;
 pub mod durability;
 mod echo;
 pub mod large;
+pub mod list_ops;
 pub mod live;
 pub mod measure;
 mod mix;

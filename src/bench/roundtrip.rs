@@ -766,7 +766,7 @@ mod tests {
         }
         let mut expected = base_list();
         expected.sort();
-        assert_eq!(list.items(), expected);
+        assert_eq!(list.to_vec(), expected);
     }
 
     #[test]

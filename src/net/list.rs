@@ -10,6 +10,13 @@ use std::sync::Arc;
 use crate::net::protocol::{Command, FOUND, NOT_FOUND, replies};
 use crate::net::repr;
 
+mod chunked;
+mod fingerprints;
+#[cfg(test)]
+mod model_tests;
+
+use chunked::Chunked;
+
 /// A resolved change to the list: applying it cannot fail, and replaying the same effects
 /// in the same order rebuilds the same list (a journal or a subscriber relies on that).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -190,33 +197,79 @@ impl From<&str> for ReplyText {
 }
 
 /// The list of strings the server keeps, with the UTF-8 bytes of its elements counted as
-/// it changes (so that a cap on them costs nothing per request).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// it changes (so that a cap on them costs nothing per request). The elements are kept in
+/// chunks (`list/chunked.rs`): every single-element change and search takes time that does
+/// not grow with the list's length, well under a millisecond at ten million elements.
+#[derive(Clone, Default)]
 pub struct RemoteList {
-    items: Vec<String>,
+    items: Chunked,
     bytes: usize,
+}
+
+impl PartialEq for RemoteList {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.bytes == other.bytes && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for RemoteList {}
+
+impl fmt::Debug for RemoteList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
 }
 
 impl RemoteList {
     /// A list with these elements.
     pub fn from_items(items: Vec<String>) -> Self {
         let bytes = items.iter().map(String::len).sum();
+        let items = Chunked::from_iter(items.iter().map(String::as_str));
         Self { items, bytes }
     }
 
+    /// A list with these elements in chunks of at most `max_items` elements and about
+    /// `max_bytes` bytes: small chunks put the split and merge edges within a test's reach.
+    #[cfg(test)]
+    fn with_chunk_limits(items: Vec<String>, max_items: usize, max_bytes: usize) -> Self {
+        let bytes = items.iter().map(String::len).sum();
+        let limits = chunked::Limits {
+            max_items,
+            max_bytes,
+        };
+        let items = Chunked::with_limits(items.iter().map(String::as_str), limits);
+        Self { items, bytes }
+    }
+
+    /// The element at `index`.
+    pub fn get(&self, index: usize) -> Option<&str> {
+        self.items.get(index)
+    }
+
     /// The elements, in order.
-    pub fn items(&self) -> &[String] {
-        &self.items
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        self.items.iter()
+    }
+
+    /// The elements, copied out in order.
+    pub fn to_vec(&self) -> Vec<String> {
+        self.iter().map(str::to_owned).collect()
     }
 
     /// The elements, taken out of the list.
     pub fn into_items(self) -> Vec<String> {
-        self.items
+        self.to_vec()
     }
 
     /// The list's size: the UTF-8 bytes of all its elements.
     pub fn bytes(&self) -> usize {
         self.bytes
+    }
+
+    /// The heap bytes the list holds for its elements (text arenas, offsets, fingerprints,
+    /// chunk table): its memory, by its own accounting.
+    pub fn heap_bytes(&self) -> usize {
+        self.items.heap_bytes()
     }
 
     /// Number of elements.
@@ -226,25 +279,38 @@ impl RemoteList {
 
     /// Whether the list has no elements.
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.items.len() == 0
     }
 
     /// Python's repr of the list: the reply to `mostrar`.
     pub fn repr(&self) -> String {
-        repr::list_repr(&self.items)
+        let capacity = (self.bytes + 4 * self.len()).saturating_sub(2) + 2;
+        let mut out = String::with_capacity(capacity);
+        self.write_repr(&mut out);
+        out
+    }
+
+    /// Appends Python's repr of the list to `out`, chunk by chunk.
+    pub fn write_repr(&self, out: &mut String) {
+        out.push('[');
+        for (i, item) in self.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            repr::write_str_repr(item, out);
+        }
+        out.push(']');
     }
 
     /// Works out what `command` does, without changing the list.
     pub fn plan(&self, command: &Command) -> Plan {
         match command {
             Command::Show => Plan::Answer(Outcome::ok(self.repr())),
-            Command::Search(x) => {
-                Plan::Answer(Outcome::ok(if first_index_of(&self.items, x).is_some() {
-                    FOUND
-                } else {
-                    NOT_FOUND
-                }))
-            }
+            Command::Search(x) => Plan::Answer(Outcome::ok(if self.items.position(x).is_some() {
+                FOUND
+            } else {
+                NOT_FOUND
+            })),
             Command::Append(x) => Plan::Change {
                 reply: replies::appended(x),
                 effect: Effect::Append(x.clone()),
@@ -258,7 +324,7 @@ impl RemoteList {
                     None => Plan::Answer(Outcome::error(replies::invalid_position(position))),
                 }
             }
-            Command::Remove(x) => match first_index_of(&self.items, x) {
+            Command::Remove(x) => match self.items.position(x) {
                 Some(index) => Plan::Change {
                     reply: replies::removed(x),
                     effect: Effect::RemoveAt(index),
@@ -328,24 +394,24 @@ impl RemoteList {
         match effect {
             Effect::Append(x) => {
                 self.bytes += x.len();
-                self.items.push(x);
+                self.items.push(&x);
             }
             Effect::Insert(index, x) if index <= len => {
                 self.bytes += x.len();
-                self.items.insert(index, x);
+                self.items.insert(index, &x);
             }
             Effect::RemoveAt(index) if index < len => {
-                let removed = self.items.remove(index);
-                self.bytes -= removed.len();
+                let removed = self.items.remove(index).map_or(0, |removed| removed.len());
+                self.bytes -= removed;
             }
             Effect::Replace(index, x) if index < len => {
                 self.bytes += x.len();
-                let old = std::mem::replace(&mut self.items[index], x);
-                self.bytes -= old.len();
+                self.bytes -= self.items.replace(index, &x).unwrap_or(0);
             }
             Effect::Move(from, to) if from < len && to < len => {
-                let element = self.items.remove(from);
-                self.items.insert(to, element);
+                if let Some(element) = self.items.remove(from) {
+                    self.items.insert(to, &element);
+                }
             }
             Effect::Insert(index, _)
             | Effect::RemoveAt(index)
@@ -354,14 +420,23 @@ impl RemoteList {
                 return Err(EffectError::IndexOutOfRange { index, len });
             }
             // UTF-8 byte order is code point order, which is Python's `str` order.
-            Effect::SortAscending => sort(&mut self.items, Ordering::Less),
-            Effect::SortDescending => sort(&mut self.items, Ordering::Greater),
+            Effect::SortAscending => self.sort(Ordering::Less),
+            Effect::SortDescending => self.sort(Ordering::Greater),
             Effect::Clear => {
                 self.items.clear();
                 self.bytes = 0;
             }
         }
         Ok(())
+    }
+
+    /// Sorts: the elements collected, sorted, and put in new chunks (the list is left as
+    /// it was when it is already in order).
+    fn sort(&mut self, order: Ordering) {
+        let mut items: Vec<&str> = self.items.iter().collect();
+        if sort(&mut items, order) {
+            self.items = self.items.rebuilt(items);
+        }
     }
 
     /// Plans and applies a command in one step: the reply, and whether the list changed.
@@ -378,28 +453,14 @@ impl RemoteList {
     }
 }
 
-/// The index of the first element equal to `x`: the scan behind `pesquisar` and
-/// `remover`. Most elements differ from `x` in length or in their first byte, so those are
-/// compared first, and the rest byte by byte in a loop the compiler inlines (a call to
-/// `memcmp` per element of the same length costs more than the comparison itself).
-fn first_index_of(items: &[String], x: &str) -> Option<usize> {
-    let x = x.as_bytes();
-    let Some(&first) = x.first() else {
-        return items.iter().position(String::is_empty);
-    };
-    items.iter().position(|item| {
-        let item = item.as_bytes();
-        item.len() == x.len() && item[0] == first && item.iter().zip(x).all(|(a, b)| a == b)
-    })
-}
-
 /// Sorts so that neighbours compare as `order` (or equal), by code point (UTF-8 byte
 /// order, Python's `str` order). Adaptive, as Python's timsort is: a list already in order,
 /// or in the exact reverse, takes one pass; a list of few ascending runs (a list appended
 /// in order: `"0".."9"`, `"10".."99"`, ...) goes to the standard stable sort, which merges
 /// its runs; anything else is sorted by 8-byte prefixes, the whole strings compared only
-/// where prefixes tie, on both halves at once when the list is large.
-fn sort(items: &mut [String], order: Ordering) {
+/// where prefixes tie, on both halves at once when the list is large. Says whether
+/// anything moved.
+fn sort<S: AsRef<str> + Ord + Default + Sync>(items: &mut [S], order: Ordering) -> bool {
     // One pass over the neighbours: how often the list goes down, and up.
     let (descents, ascents) =
         items
@@ -415,11 +476,11 @@ fn sort(items: &mut [String], order: Ordering) {
         (ascents, descents)
     };
     if against == 0 {
-        return;
+        return false;
     }
     if along == 0 {
         items.reverse();
-        return;
+        return true;
     }
     // Equal strings are indistinguishable: descending is ascending reversed.
     if descents.min(ascents) <= items.len() / FEW_RUNS {
@@ -435,6 +496,7 @@ fn sort(items: &mut [String], order: Ordering) {
     if order == Ordering::Greater {
         items.reverse();
     }
+    true
 }
 
 /// A list with at most one descent in this many neighbours counts as "few runs".
@@ -444,7 +506,7 @@ const PARALLEL_FROM: usize = 65_536;
 
 /// Sorts ascending through (prefix, index) keys: eight bytes compared as one integer, the
 /// strings themselves only on equal prefixes; then moves each string to its place once.
-fn sort_by_prefix(items: &mut [String]) {
+fn sort_by_prefix<S: AsRef<str> + Ord + Default + Sync>(items: &mut [S]) {
     let prefix = |s: &str| {
         let mut bytes = [0u8; 8];
         let n = s.len().min(8);
@@ -454,10 +516,10 @@ fn sort_by_prefix(items: &mut [String]) {
     let mut keys: Vec<(u64, usize)> = items
         .iter()
         .enumerate()
-        .map(|(i, s)| (prefix(s), i))
+        .map(|(i, s)| (prefix(s.as_ref()), i))
         .collect();
     {
-        let strings: &[String] = items;
+        let strings: &[S] = items;
         let compare = |a: &(u64, usize), b: &(u64, usize)| {
             a.0.cmp(&b.0).then_with(|| strings[a.1].cmp(&strings[b.1]))
         };
@@ -473,7 +535,7 @@ fn sort_by_prefix(items: &mut [String]) {
             keys.sort_unstable_by(compare);
         }
     }
-    let mut taken: Vec<String> = items.iter_mut().map(std::mem::take).collect();
+    let mut taken: Vec<S> = items.iter_mut().map(std::mem::take).collect();
     for (slot, (_, from)) in items.iter_mut().zip(keys) {
         *slot = std::mem::take(&mut taken[from]);
     }
@@ -533,7 +595,11 @@ mod tests {
         let (outcome, effect) = list.execute(&remove_third);
         assert_eq!(outcome.text.as_str(), "Elemento 'a' removido da posição 2.");
         assert_eq!(effect, Some(Effect::RemoveAt(2)));
-        assert_eq!(list.items(), ["a", "b"], "the third row, not the first 'a'");
+        assert_eq!(
+            list.to_vec(),
+            ["a", "b"],
+            "the third row, not the first 'a'"
+        );
 
         let (stale, effect) = list.execute(&remove_third);
         assert!(stale.is_error && effect.is_none());
@@ -561,7 +627,7 @@ mod tests {
             replaced.text.as_str(),
             "Elemento da posição 1 alterado de 'b' para 'c d'."
         );
-        assert_eq!(list.items(), ["a", "c d"]);
+        assert_eq!(list.to_vec(), ["a", "c d"]);
         assert_eq!(list.bytes(), 4);
         let (moved, effect) = list.execute(&Command::Move {
             from: 1,
@@ -573,7 +639,7 @@ mod tests {
             "Elemento 'c d' movido da posição 1 para a posição 0."
         );
         assert_eq!(effect, Some(Effect::Move(1, 0)));
-        assert_eq!(list.items(), ["c d", "a"]);
+        assert_eq!(list.to_vec(), ["c d", "a"]);
         let (past, _) = list.execute(&Command::Move {
             from: 0,
             to: 2,
@@ -584,7 +650,7 @@ mod tests {
                 .as_str()
                 .starts_with(crate::net::protocol::STALE_PREFIX)
         );
-        assert_eq!(list.items(), ["c d", "a"]);
+        assert_eq!(list.to_vec(), ["c d", "a"]);
     }
 
     proptest::proptest! {
@@ -603,14 +669,14 @@ mod tests {
                 let element = model.remove(from);
                 model.insert(to, element);
             }
-            proptest::prop_assert_eq!(list.items(), model.as_slice());
+            proptest::prop_assert_eq!(list.to_vec(), model.as_slice());
             let bytes: usize = model.iter().map(String::len).sum();
             proptest::prop_assert_eq!(list.bytes(), bytes);
             if from < model.len() {
                 list.apply(Effect::Replace(from, "xyz".into())).unwrap();
                 model[from] = "xyz".into();
             }
-            proptest::prop_assert_eq!(list.items(), model.as_slice());
+            proptest::prop_assert_eq!(list.to_vec(), model.as_slice());
             let bytes: usize = model.iter().map(String::len).sum();
             proptest::prop_assert_eq!(list.bytes(), bytes);
         }
@@ -653,7 +719,7 @@ mod tests {
             run(&mut list, "insert 99999999999999999999 x"),
             "Posição inválida: 99999999999999999999"
         );
-        assert_eq!(list.items(), ["a"]);
+        assert_eq!(list.to_vec(), ["a"]);
         assert_eq!(
             run(&mut list, "insert 1 z"),
             "Elemento 'z' inserido na posição 1."
@@ -662,16 +728,16 @@ mod tests {
             run(&mut list, "insert 0 y"),
             "Elemento 'y' inserido na posição 0."
         );
-        assert_eq!(list.items(), ["y", "a", "z"]);
+        assert_eq!(list.to_vec(), ["y", "a", "z"]);
     }
 
     #[test]
     fn remove_takes_the_first_occurrence_only() {
         let mut list = RemoteList::from_items(vec!["a".into(), "b".into(), "a".into()]);
         assert_eq!(run(&mut list, "remover a"), "Elemento 'a' removido.");
-        assert_eq!(list.items(), ["b", "a"]);
+        assert_eq!(list.to_vec(), ["b", "a"]);
         assert_eq!(run(&mut list, "remover c"), "Elemento 'c' não encontrado.");
-        assert_eq!(list.items(), ["b", "a"]);
+        assert_eq!(list.to_vec(), ["b", "a"]);
     }
 
     #[test]
@@ -681,9 +747,9 @@ mod tests {
             run(&mut list, &format!("append {x}"));
         }
         run(&mut list, "ordenar_cresc");
-        assert_eq!(list.items(), ["10", "9", "B", "b", "e", "z", "é", "😀"]);
+        assert_eq!(list.to_vec(), ["10", "9", "B", "b", "e", "z", "é", "😀"]);
         run(&mut list, "ordenar_desc");
-        assert_eq!(list.items(), ["😀", "é", "z", "e", "b", "B", "9", "10"]);
+        assert_eq!(list.to_vec(), ["😀", "é", "z", "e", "b", "B", "9", "10"]);
     }
 
     /// A deterministic shuffle (xorshift), so the tests need no random source.
@@ -738,7 +804,7 @@ mod tests {
             x in "[ab\\u{e9}]{0,3}",
         ) {
             proptest::prop_assert_eq!(
-                first_index_of(&items, &x),
+                RemoteList::from_items(items.clone()).items.position(&x),
                 items.iter().position(|item| *item == x)
             );
         }
@@ -774,13 +840,13 @@ mod tests {
             expected.sort();
             let mut list = RemoteList::from_items(case.iter().map(|s| s.to_string()).collect());
             list.apply(Effect::SortAscending).unwrap();
-            assert_eq!(list.items(), expected, "ascending {case:?}");
+            assert_eq!(list.to_vec(), expected, "ascending {case:?}");
             expected.reverse();
             list.apply(Effect::SortDescending).unwrap();
-            assert_eq!(list.items(), expected, "descending {case:?}");
+            assert_eq!(list.to_vec(), expected, "descending {case:?}");
             let mut list = RemoteList::from_items(case.iter().map(|s| s.to_string()).collect());
             list.apply(Effect::SortDescending).unwrap();
-            assert_eq!(list.items(), expected, "descending first {case:?}");
+            assert_eq!(list.to_vec(), expected, "descending first {case:?}");
         }
     }
 
@@ -801,7 +867,7 @@ mod tests {
         let mut list = RemoteList::from_items(vec!["a".into()]);
         assert!(list.apply(Effect::Insert(2, "x".into())).is_err());
         assert!(list.apply(Effect::RemoveAt(1)).is_err());
-        assert_eq!(list.items(), ["a"]);
+        assert_eq!(list.to_vec(), ["a"]);
     }
 
     #[test]
@@ -818,8 +884,8 @@ mod tests {
         ];
         for effect in effects {
             let _ = list.apply(effect);
-            let counted: usize = list.items().iter().map(String::len).sum();
-            assert_eq!(list.bytes(), counted, "{:?}", list.items());
+            let counted: usize = list.to_vec().iter().map(String::len).sum();
+            assert_eq!(list.bytes(), counted, "{:?}", list.to_vec());
         }
         list.apply(Effect::Clear).unwrap();
         assert_eq!(list.bytes(), 0);

@@ -141,7 +141,11 @@ pub struct Snapshot {
 
 /// The reply to `zlist.snapshot`: `zlist.snapshot EPOCH VERSION ['a', 'b']`.
 pub fn snapshot_reply(epoch: Epoch, version: u64, items: &[String]) -> String {
-    snapshot_reply_and_list_start(epoch, version, items).0
+    let list_bytes = items.iter().map(|i| i.len() + 4).sum();
+    snapshot_reply_with(epoch, version, list_bytes, |out| {
+        repr::write_list_repr(items, out);
+    })
+    .0
 }
 
 /// The reply to `zlist.snapshot`, and where its `LIST` starts: the tail from there is the
@@ -149,9 +153,21 @@ pub fn snapshot_reply(epoch: Epoch, version: u64, items: &[String]) -> String {
 pub fn snapshot_reply_and_list_start(
     epoch: Epoch,
     version: u64,
-    items: &[String],
+    list: &RemoteList,
 ) -> (String, usize) {
-    let mut out = String::with_capacity(64 + items.iter().map(|i| i.len() + 4).sum::<usize>());
+    let list_bytes = list.bytes() + 4 * list.len();
+    snapshot_reply_with(epoch, version, list_bytes, |out| list.write_repr(out))
+}
+
+/// The reply to `zlist.snapshot` with the list written by `write_list` (about
+/// `list_bytes` long), and where the list starts.
+fn snapshot_reply_with(
+    epoch: Epoch,
+    version: u64,
+    list_bytes: usize,
+    write_list: impl FnOnce(&mut String),
+) -> (String, usize) {
+    let mut out = String::with_capacity(64 + list_bytes);
     out.push_str(SNAPSHOT);
     out.push(' ');
     out.push_str(&epoch.to_string());
@@ -159,7 +175,7 @@ pub fn snapshot_reply_and_list_start(
     out.push_str(&version.to_string());
     out.push(' ');
     let list_start = out.len();
-    repr::write_list_repr(items, &mut out);
+    write_list(&mut out);
     (out, list_start)
 }
 
@@ -1093,7 +1109,7 @@ mod tests {
             r.update(7, Effect::RemoveAt(5)),
             Err(ReplicaError::Misfit(_))
         ));
-        assert_eq!(r.list().items(), ["a", "b"]);
+        assert_eq!(r.list().to_vec(), ["a", "b"]);
         assert_eq!(r.position(), Some((E, 6)));
     }
 }

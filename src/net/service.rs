@@ -233,7 +233,7 @@ impl ListService {
     ) -> Result<Self, StoreError> {
         let mut list = recovered.list;
         if recovered.report.fresh && !initial.is_empty() {
-            store.snapshot_now(initial.items(), &[])?;
+            store.snapshot_now(&initial.to_vec(), &[])?;
             list = initial;
         }
         let mut service = Self::new(list, max_request_bytes);
@@ -268,7 +268,7 @@ impl ListService {
     pub fn close(self) -> Result<RemoteList, StoreError> {
         if let Some(store) = self.store {
             let tags = self.tags.entries(Instant::now(), unix_ms_now());
-            store.close(self.list.items(), &tags)?;
+            store.close(&self.list.to_vec(), &tags)?;
         }
         Ok(self.list)
     }
@@ -322,7 +322,7 @@ impl ListService {
         {
             self.rendering = None;
         }
-        let (epoch, version, items) = (self.epoch, self.version, self.list.items());
+        let (epoch, version, items) = (self.epoch, self.version, &self.list);
         self.rendering.get_or_insert_with(|| {
             let (whole, list_start) = live::snapshot_reply_and_list_start(epoch, version, items);
             Rendering {
@@ -528,7 +528,7 @@ impl ListService {
             && store.wants_compaction()
         {
             let tags = self.tags.entries(Instant::now(), unix_ms_now());
-            if let Err(error) = store.compact(self.list.items(), &tags) {
+            if let Err(error) = store.compact(&self.list.to_vec(), &tags) {
                 tracing::error!(
                     "cannot compact the journal: {error}; no change is lost (the journal \
                      keeps them), and compaction is tried again later"
@@ -722,7 +722,7 @@ mod tests {
         }
         assert_eq!(
             snapshot.outcome.text.as_str(),
-            live::snapshot_reply(s.epoch(), 2, s.list().items())
+            live::snapshot_reply(s.epoch(), 2, &s.list().to_vec())
         );
         // A read or a refusal keeps it; a change makes a new one.
         reply(&mut s, "pesquisar a");
@@ -797,9 +797,9 @@ mod tests {
         let again = reply(&mut s, "zlist.req c1:1 append x");
         assert_eq!(first, "Elemento 'x' adicionado.");
         assert_eq!(again, first);
-        assert_eq!(s.list().items(), ["x"]);
+        assert_eq!(s.list().to_vec(), ["x"]);
         reply(&mut s, "zlist.req c1:2 append x");
-        assert_eq!(s.list().items(), ["x", "x"]);
+        assert_eq!(s.list().to_vec(), ["x", "x"]);
     }
 
     #[test]
@@ -807,7 +807,7 @@ mod tests {
         let mut s = service();
         reply(&mut s, "zlist.req a:1 append x");
         reply(&mut s, "zlist.req b:1 append y");
-        assert_eq!(s.list().items(), ["x", "y"]);
+        assert_eq!(s.list().to_vec(), ["x", "y"]);
     }
 
     #[test]
@@ -817,7 +817,7 @@ mod tests {
         let stale = s.handle_text("zlist.req a:4 append y");
         assert!(stale.outcome.is_error);
         assert!(stale.outcome.text.starts_with("Erro: o pedido a:4"));
-        assert_eq!(s.list().items(), ["x"]);
+        assert_eq!(s.list().to_vec(), ["x"]);
     }
 
     #[test]
@@ -967,7 +967,7 @@ mod tests {
             reply(&mut s, "zlist.req c:1 append y"),
             "Elemento 'y' adicionado."
         );
-        assert_eq!(s.list().items(), ["antes", "y"]);
+        assert_eq!(s.list().to_vec(), ["antes", "y"]);
     }
 
     #[test]
@@ -985,7 +985,7 @@ mod tests {
             reply(&mut s, "zlist.req c:7 append x"),
             "Elemento 'x' adicionado."
         );
-        assert_eq!(s.list().items(), ["x"]);
+        assert_eq!(s.list().to_vec(), ["x"]);
         assert!(reply(&mut s, "zlist.req c:6 append z").starts_with("Erro: o pedido c:6"));
         reply(&mut s, "zlist.req c:8 insert 0 w");
         // Stopped cleanly: a snapshot has it.
@@ -995,7 +995,7 @@ mod tests {
             reply(&mut s, "zlist.req c:8 insert 0 w"),
             "Elemento 'w' inserido na posição 0."
         );
-        assert_eq!(s.list().items(), ["w", "x"]);
+        assert_eq!(s.list().to_vec(), ["w", "x"]);
     }
 
     #[test]
@@ -1008,9 +1008,9 @@ mod tests {
             ListService::with_store(store, recovered, initial, 64).unwrap()
         };
         let s = open(&["a", "b"]);
-        assert_eq!(s.list().items(), ["a", "b"]);
+        assert_eq!(s.list().to_vec(), ["a", "b"]);
         drop(s);
         let s = open(&["other"]);
-        assert_eq!(s.list().items(), ["a", "b"]);
+        assert_eq!(s.list().to_vec(), ["a", "b"]);
     }
 }

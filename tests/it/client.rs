@@ -540,7 +540,7 @@ fn absent_server_fails_the_request_clearly_and_a_server_started_later_answers() 
     assert!(connected_seen_or_soon(&seen, &events), "{seen:#?}");
     drop(client);
     assert_eq!(
-        server.stop().unwrap().items(),
+        server.stop().unwrap().to_vec(),
         ["Y"],
         "X never reached a server"
     );
@@ -669,7 +669,7 @@ fn lost_reply_to_append_leaves_exactly_one_element_on_a_zlist_server() {
     );
     drop(client);
     drop(proxy);
-    assert_eq!(server.stop().unwrap().items(), ["X"]);
+    assert_eq!(server.stop().unwrap().to_vec(), ["X"]);
 }
 
 #[test]

@@ -199,7 +199,7 @@ fn curve_admits_listed_client_keys_and_refuses_others_as_an_authentication_failu
     assert!(states.contains(&ConnectionState::AuthFailed), "{states:?}");
     assert!(!states.contains(&ConnectionState::Connected), "{states:?}");
     assert_eq!(
-        server.stop().unwrap().items(),
+        server.stop().unwrap().to_vec(),
         ["a"],
         "the refused limpar did nothing"
     );
@@ -421,7 +421,7 @@ fn a_token_over_curve_admits_its_holders_and_never_crosses_the_wire() {
         let (ending, _) = outcome(&handle, &events, "mostrar");
         assert!(matches!(ending, Ending::Reply(_)), "{token:?}: {ending:?}");
     }
-    assert_eq!(server.stop().unwrap().items(), ["com-token"]);
+    assert_eq!(server.stop().unwrap().to_vec(), ["com-token"]);
 }
 
 #[test]
@@ -456,7 +456,7 @@ fn a_wrong_server_key_and_a_plain_client_are_refused_while_others_are_served() {
         assert!(matches!(ending, Ending::Failed(_)), "{ending:?}");
         assert!(!states.contains(&ConnectionState::Connected), "{states:?}");
     });
-    assert_eq!(server.stop().unwrap().items(), ["1", "2", "3", "4"]);
+    assert_eq!(server.stop().unwrap().to_vec(), ["1", "2", "3", "4"]);
 }
 
 /// The shared libraries an ELF64 little-endian executable asks the loader for (its

@@ -1087,7 +1087,7 @@ fn gui_a_typed_server_key_pins_it_and_encrypts_with_no_question() {
     });
     assert!(!harness.state().is_asking_trust());
     drop(harness);
-    assert_eq!(server.stop().unwrap().items(), ["cifrado"]);
+    assert_eq!(server.stop().unwrap().to_vec(), ["cifrado"]);
 }
 
 // ---- Encrypted by default: trust on first use, the local server's key, the token ----
@@ -1234,7 +1234,7 @@ fn gui_first_contact_asks_to_trust_the_fingerprint_and_the_remembered_key_asks_n
         connected(app) && app.list_items() == ["cifrado"]
     });
     drop(harness);
-    assert_eq!(server.stop().unwrap().items(), ["cifrado"]);
+    assert_eq!(server.stop().unwrap().to_vec(), ["cifrado"]);
 }
 
 #[test]

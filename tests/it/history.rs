@@ -57,7 +57,7 @@ fn search(
     if done == all {
         return true;
     }
-    if !seen.insert((done, list.items().to_vec())) {
+    if !seen.insert((done, list.to_vec())) {
         return false;
     }
     let pending = || (0..calls.len()).filter(move |&i| done & (1 << i) == 0);

@@ -160,7 +160,7 @@ impl Follower {
     }
 
     fn items(&self) -> Vec<String> {
-        self.replica.list().items().to_vec()
+        self.replica.list().to_vec()
     }
 
     /// Waits until this driver's list is the server's.

@@ -89,7 +89,7 @@ fn write(stop_cleanly: bool) -> Written {
     for request in requests() {
         let handled = service.handle_text(&request);
         if handled.effect.is_some() {
-            states.push(service.list().items().to_vec());
+            states.push(service.list().to_vec());
             ends.push(fs::metadata(journal_of(dir.path())).unwrap().len());
         }
     }
@@ -136,12 +136,12 @@ fn load(dir: &Path, states: &[Vec<String>], case: &str) -> Loaded {
         Ok((_, recovered)) => {
             let k = states
                 .iter()
-                .rposition(|state| state.as_slice() == recovered.list.items())
+                .rposition(|state| *state == recovered.list.to_vec())
                 .unwrap_or_else(|| {
                     panic!(
                         "{case}: loaded a list that no prefix of the acknowledged changes \
                          made: {:?}",
-                        recovered.list.items()
+                        recovered.list.to_vec()
                     )
                 });
             Loaded::Prefix(k)

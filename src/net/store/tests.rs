@@ -86,7 +86,7 @@ fn close_writes_a_snapshot_that_the_next_open_loads_without_replaying() {
         ["journal-00000001.zlist", "lock", "snapshot-00000001.zlist"]
     );
     let (store, recovered) = open(dir.path());
-    assert_eq!(recovered.list.items(), items);
+    assert_eq!(recovered.list.to_vec(), items);
     assert_eq!(recovered.tags, [tag("x", 3)]);
     assert_eq!(recovered.report.snapshot_items, 100);
     assert_eq!(recovered.report.journal_records, 0);
@@ -125,7 +125,7 @@ fn a_torn_last_record_is_dropped_and_the_journal_continues_after_the_good_ones()
         append_torn_record(&journal, torn_len);
 
         let (mut store, recovered) = open(dir.path());
-        assert_eq!(recovered.list.items(), ["um", "dois"], "torn {torn_len}");
+        assert_eq!(recovered.list.to_vec(), ["um", "dois"], "torn {torn_len}");
         let (path, offset, len) = recovered.report.torn_tail.clone().unwrap();
         assert_eq!((path, offset), (journal.clone(), good_len));
         assert_eq!(len, torn_len as u64);
@@ -133,7 +133,7 @@ fn a_torn_last_record_is_dropped_and_the_journal_continues_after_the_good_ones()
         append(&mut store, "três");
         drop(store);
         let (_, recovered) = open(dir.path());
-        assert_eq!(recovered.list.items(), ["um", "dois", "três"]);
+        assert_eq!(recovered.list.to_vec(), ["um", "dois", "três"]);
         assert_eq!(recovered.report.torn_tail, None);
     }
 }
@@ -153,7 +153,7 @@ fn a_journal_cut_inside_its_header_is_started_afresh() {
         append(&mut store, "x");
         drop(store);
         let (mut store, recovered) = open(dir.path());
-        assert_eq!(recovered.list.items(), ["x"], "cut at {len}");
+        assert_eq!(recovered.list.to_vec(), ["x"], "cut at {len}");
         store.append(&Effect::Clear, None).unwrap();
     }
 }
@@ -260,7 +260,7 @@ fn compaction_keeps_the_list_and_tags_and_removes_older_files() {
         store.append(&effect, Some(&tag("c", i))).unwrap();
         list.apply(effect).unwrap();
         if store.wants_compaction() {
-            store.compact(list.items(), &[tag("c", i)]).unwrap();
+            store.compact(&list.to_vec(), &[tag("c", i)]).unwrap();
             // Finished before the next change, so that every threshold is reached.
             store.reap_compaction(true);
             compactions += 1;
@@ -300,12 +300,12 @@ fn an_interrupted_compaction_loads_from_the_older_snapshot_and_every_journal_sin
     let journal = Journal::create(dir_path, journal_path(dir_path, 2), 2).unwrap();
     drop(journal);
     let (mut store, recovered) = open(dir_path);
-    assert_eq!(recovered.list.items(), ["a", "b"]);
+    assert_eq!(recovered.list.to_vec(), ["a", "b"]);
     append(&mut store, "c");
     drop(store);
     fs::write(dir_path.join("snapshot-00000002.zlist.tmp"), b"half").unwrap();
     let (_, recovered) = open(dir_path);
-    assert_eq!(recovered.list.items(), ["a", "b", "c"]);
+    assert_eq!(recovered.list.to_vec(), ["a", "b", "c"]);
     assert_eq!(recovered.report.journal_records, 2);
     assert!(!names(dir_path).iter().any(|n| n.ends_with(".tmp")));
 }
@@ -377,10 +377,10 @@ fn a_failed_write_records_nothing_and_the_next_good_write_lands_after_the_good_o
     assert_eq!(fs::read(&path).unwrap(), good);
     drop(store);
     let (mut store, recovered) = open(dir.path());
-    assert_eq!(recovered.list.items(), ["antes"]);
+    assert_eq!(recovered.list.to_vec(), ["antes"]);
     append(&mut store, "depois");
     drop(store);
-    assert_eq!(open(dir.path()).1.list.items(), ["antes", "depois"]);
+    assert_eq!(open(dir.path()).1.list.to_vec(), ["antes", "depois"]);
 }
 
 #[test]
@@ -402,7 +402,7 @@ fn a_final_snapshot_that_cannot_be_written_is_an_error_and_loses_nothing() {
     );
     assert!(error.contains("no change is lost"), "{error}");
     let (_, recovered) = open(dir.path());
-    assert_eq!(recovered.list.items(), ["a", "b"]);
+    assert_eq!(recovered.list.to_vec(), ["a", "b"]);
     assert_eq!(recovered.report.journal_records, 2);
 }
 

@@ -470,7 +470,7 @@ mod tests {
         history.record(RequestId(id), &effect, items);
         let mut remote = RemoteList::from_items(std::mem::take(items));
         remote.apply(effect).expect("the effect fits");
-        *items = remote.items().to_vec();
+        *items = remote.to_vec();
     }
 
     /// What the server does with an undo's or redo's requests.
@@ -481,7 +481,7 @@ mod tests {
                     let mut remote = RemoteList::from_items(std::mem::take(items));
                     let (outcome, _) = remote.execute(command);
                     assert!(!outcome.is_error, "{command:?}: {}", outcome.text.as_str());
-                    *items = remote.items().to_vec();
+                    *items = remote.to_vec();
                 }
                 Op::Restore(before) => items.clone_from(before),
             }
