@@ -233,7 +233,7 @@ impl ListService {
     ) -> Result<Self, StoreError> {
         let mut list = recovered.list;
         if recovered.report.fresh && !initial.is_empty() {
-            store.snapshot_now(&initial.to_vec(), &[])?;
+            store.snapshot_now(&initial.iter().collect::<Vec<_>>(), &[])?;
             list = initial;
         }
         let mut service = Self::new(list, max_request_bytes);
@@ -268,7 +268,7 @@ impl ListService {
     pub fn close(self) -> Result<RemoteList, StoreError> {
         if let Some(store) = self.store {
             let tags = self.tags.entries(Instant::now(), unix_ms_now());
-            store.close(&self.list.to_vec(), &tags)?;
+            store.close(&self.list.iter().collect::<Vec<_>>(), &tags)?;
         }
         Ok(self.list)
     }
@@ -528,7 +528,7 @@ impl ListService {
             && store.wants_compaction()
         {
             let tags = self.tags.entries(Instant::now(), unix_ms_now());
-            if let Err(error) = store.compact(&self.list.to_vec(), &tags) {
+            if let Err(error) = store.compact(&self.list.iter().collect::<Vec<_>>(), &tags) {
                 tracing::error!(
                     "cannot compact the journal: {error}; no change is lost (the journal \
                      keeps them), and compaction is tried again later"

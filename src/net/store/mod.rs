@@ -572,7 +572,11 @@ impl Store {
 
     /// Starts a compaction: a new journal now, and a snapshot of `items` and `tags` (the
     /// state after every change journaled so far) written on a background thread.
-    pub fn compact(&mut self, items: &[String], tags: &[TagEntry]) -> Result<(), StoreError> {
+    pub fn compact(
+        &mut self,
+        items: &[impl AsRef<str>],
+        tags: &[TagEntry],
+    ) -> Result<(), StoreError> {
         self.reap_compaction(true);
         let result = self.start_compaction(items, tags);
         if result.is_err() {
@@ -582,7 +586,11 @@ impl Store {
         result
     }
 
-    fn start_compaction(&mut self, items: &[String], tags: &[TagEntry]) -> Result<(), StoreError> {
+    fn start_compaction(
+        &mut self,
+        items: &[impl AsRef<str>],
+        tags: &[TagEntry],
+    ) -> Result<(), StoreError> {
         let started = Instant::now();
         let dir = self.options.dir.clone();
         let generation = self.journal.generation() + 1;
@@ -661,7 +669,11 @@ impl Store {
 
     /// Writes a snapshot of `items` and `tags` now and waits for it (used for a new data
     /// directory's initial list, and at shutdown).
-    pub fn snapshot_now(&mut self, items: &[String], tags: &[TagEntry]) -> Result<(), StoreError> {
+    pub fn snapshot_now(
+        &mut self,
+        items: &[impl AsRef<str>],
+        tags: &[TagEntry],
+    ) -> Result<(), StoreError> {
         self.reap_compaction(true);
         self.start_compaction(items, tags)?;
         self.collect_compaction(true).unwrap_or(Ok(()))
@@ -670,7 +682,7 @@ impl Store {
     /// Shuts down cleanly: waits for a running compaction, then writes a final snapshot if
     /// anything changed since the last one, so the next start loads fast. On error nothing
     /// is lost: the journals still hold every change.
-    pub fn close(mut self, items: &[String], tags: &[TagEntry]) -> Result<(), StoreError> {
+    pub fn close(mut self, items: &[impl AsRef<str>], tags: &[TagEntry]) -> Result<(), StoreError> {
         self.reap_compaction(true);
         if self.changes_since_snapshot == 0 {
             return self.journal.sync();

@@ -234,7 +234,10 @@ pub fn push_snapshot_header(out: &mut Vec<u8>, generation: u64, items: u64, tags
 }
 
 /// Appends a record holding `items`, consecutive elements of the list.
-pub fn push_snapshot_items(out: &mut Vec<u8>, items: &[String]) -> Result<(), EncodeError> {
+pub fn push_snapshot_items(
+    out: &mut Vec<u8>,
+    items: &[impl AsRef<str>],
+) -> Result<(), EncodeError> {
     push_record(out, |out| {
         out.push(SNAPSHOT_ITEMS);
         let count = u32::try_from(items.len()).map_err(|_| EncodeError::TooLong {
@@ -243,7 +246,9 @@ pub fn push_snapshot_items(out: &mut Vec<u8>, items: &[String]) -> Result<(), En
             max: u32::MAX as usize,
         })?;
         put_u32(out, count);
-        items.iter().try_for_each(|item| put_str(out, item))
+        items
+            .iter()
+            .try_for_each(|item| put_str(out, item.as_ref()))
     })
 }
 

@@ -23,16 +23,17 @@ const RUN_BYTES: usize = 64 * 1024;
 /// Serialises a snapshot of `items` and `tags` as generation `generation`.
 pub fn encode(
     generation: u64,
-    items: &[String],
+    items: &[impl AsRef<str>],
     tags: &[TagEntry],
 ) -> Result<Vec<u8>, EncodeError> {
-    let item_bytes: usize = items.iter().map(|item| item.len() + 4).sum();
+    let item_bytes: usize = items.iter().map(|item| item.as_ref().len() + 4).sum();
     let mut out = Vec::with_capacity(item_bytes + item_bytes / RUN_BYTES * 16 + 256);
     out.extend_from_slice(MAGIC);
     record::push_snapshot_header(&mut out, generation, items.len() as u64, tags.len() as u64);
     let mut start = 0;
     let mut run = 0;
     for (i, item) in items.iter().enumerate() {
+        let item = item.as_ref();
         if i > start && run + item.len() + 4 > RUN_BYTES {
             record::push_snapshot_items(&mut out, &items[start..i])?;
             start = i;
@@ -197,7 +198,7 @@ mod tests {
         let loaded = decode(Path::new("s"), &bytes, 7).unwrap();
         assert_eq!(loaded.items, items);
         assert_eq!(loaded.tags, [tag()]);
-        let empty = encode(0, &[], &[]).unwrap();
+        let empty = encode(0, &[""; 0], &[]).unwrap();
         let loaded = decode(Path::new("s"), &empty, 0).unwrap();
         assert!(loaded.items.is_empty() && loaded.tags.is_empty());
     }
@@ -223,7 +224,7 @@ mod tests {
 
     #[test]
     fn a_snapshot_with_another_generation_is_refused() {
-        let bytes = encode(3, &[], &[]).unwrap();
+        let bytes = encode(3, &[""; 0], &[]).unwrap();
         let error = decode(Path::new("s"), &bytes, 4).unwrap_err().to_string();
         assert!(
             error.contains("generation 3, but its name says 4"),

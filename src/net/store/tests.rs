@@ -224,7 +224,7 @@ fn a_missing_journal_or_snapshot_is_refused_with_its_name() {
     let dir = tempfile::tempdir().unwrap();
     let (mut store, _) = open(dir.path());
     append(&mut store, "a");
-    store.compact(&["a".into()], &[]).unwrap();
+    store.compact(&["a"], &[]).unwrap();
     append(&mut store, "b");
     drop(store);
     // Generation 1's journal exists, so its snapshot must too.
@@ -292,7 +292,7 @@ fn an_interrupted_compaction_loads_from_the_older_snapshot_and_every_journal_sin
     let dir = tempfile::tempdir().unwrap();
     let (mut store, _) = open(dir.path());
     append(&mut store, "a");
-    store.snapshot_now(&["a".into()], &[]).unwrap();
+    store.snapshot_now(&["a"], &[]).unwrap();
     append(&mut store, "b");
     drop(store);
     // As if compaction to generation 2 had started journal 2 and died writing snapshot 2.
@@ -392,10 +392,7 @@ fn a_final_snapshot_that_cannot_be_written_is_an_error_and_loses_nothing() {
     let (mut store, _) = open(dir.path());
     append(&mut store, "a");
     append(&mut store, "b");
-    let error = store
-        .close(&["a".into(), "b".into()], &[])
-        .unwrap_err()
-        .to_string();
+    let error = store.close(&["a", "b"], &[]).unwrap_err().to_string();
     assert!(
         error.contains("cannot write the final snapshot: cannot create the snapshot"),
         "{error}"
