@@ -435,7 +435,7 @@ impl RemoteList {
     fn sort(&mut self, order: Ordering) {
         let mut items: Vec<&str> = self.items.iter().collect();
         if sort(&mut items, order) {
-            self.items = self.items.rebuilt(items);
+            self.items = self.items.rebuilt(&items);
         }
     }
 

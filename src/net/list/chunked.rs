@@ -13,6 +13,9 @@ pub(super) const MAX_ITEMS: usize = 4096;
 /// A chunk of two or more elements is split when its text grows past this many bytes.
 pub(super) const MAX_BYTES: usize = 64 * 1024;
 
+/// Lists at least this long are rebuilt (after a sort) on two threads.
+const PARALLEL_BUILD_FROM: usize = 65_536;
+
 /// How big a chunk may grow. A chunk with fewer than a quarter of `max_items` elements is
 /// merged into a neighbour when they fit together in three quarters of a chunk (so the
 /// merged chunk is not split again soon).
@@ -206,11 +209,21 @@ impl Chunked {
         items: impl IntoIterator<Item = &'a str>,
         limits: Limits,
     ) -> Self {
+        Self::build(items, limits, RandomState::new())
+    }
+
+    /// The elements of `items`, in full chunks, their fingerprints hashed by `hasher`.
+    fn build<'a>(
+        items: impl IntoIterator<Item = &'a str>,
+        limits: Limits,
+        hasher: RandomState,
+    ) -> Self {
         let mut list = Self {
             limits: Limits {
                 max_items: limits.max_items.clamp(1, MAX_ITEMS),
                 max_bytes: limits.max_bytes,
             },
+            hasher,
             ..Self::default()
         };
         for x in items {
@@ -327,8 +340,27 @@ impl Chunked {
     }
 
     /// The same elements, in new chunks of this list's limits.
-    pub(super) fn rebuilt<'a>(&self, items: impl IntoIterator<Item = &'a str>) -> Self {
-        Self::with_limits(items, self.limits)
+    /// Each half is built on its own thread when there are many (the two halves' chunks,
+    /// one after the other, are a valid list: only its last chunks may be less than full).
+    pub(super) fn rebuilt(&self, items: &[&str]) -> Self {
+        let build =
+            |items: &[&str]| Self::build(items.iter().copied(), self.limits, self.hasher.clone());
+        if items.len() < PARALLEL_BUILD_FROM {
+            return build(items);
+        }
+        let (left, right) = items.split_at(items.len() / 2);
+        let (mut list, right) = std::thread::scope(|scope| {
+            let right = scope.spawn(|| build(right));
+            (build(left), right.join())
+        });
+        match right {
+            Ok(right) => {
+                list.chunks.extend(right.chunks);
+                list.len += right.len;
+            }
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+        list
     }
 
     /// Splits chunk `c` while it is oversized.

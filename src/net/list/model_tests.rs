@@ -301,3 +301,19 @@ fn lists_with_the_same_elements_are_equal_whatever_their_chunks() {
     assert_eq!(a, b);
     assert_eq!(format!("{a:?}").len(), format!("{:?}", b.to_vec()).len());
 }
+
+#[test]
+fn a_long_list_sorted_is_rebuilt_on_two_threads_into_one_searchable_list() {
+    let items: Vec<String> = (0..100_000u64)
+        .map(|i| (i * 7_919 % 100_003).to_string())
+        .collect();
+    let mut list = RemoteList::with_chunk_limits(items.clone(), 64, 1 << 16);
+    list.apply(Effect::SortDescending).unwrap();
+    let mut want = items;
+    want.sort_by(|a, b| b.cmp(a));
+    assert_eq!(list.to_vec(), want);
+    list.items.check();
+    assert_eq!(list.items.position(&want[99_999]), Some(99_999));
+    assert_eq!(list.items.position(&want[50_000]), Some(50_000));
+    assert_eq!(list.items.chunk_lens().iter().max(), Some(&64));
+}
