@@ -11,6 +11,7 @@ mod client;
 mod curve;
 mod durability;
 mod exhaustion;
+mod failover;
 mod fuzz_corpus;
 mod gui;
 mod gui_glance;
