@@ -212,7 +212,7 @@ fn when_the_first_server_stops_the_second_answers_and_the_event_says_so() {
 }
 
 #[test]
-fn a_first_server_that_never_started_is_passed_over_on_each_request() {
+fn a_first_server_that_never_started_is_passed_over() {
     let b = start_server();
     let absent = nobody();
     let (handle, events) = spawn_client(&format!("{absent}, {}", b.endpoint()), 200, 1);
