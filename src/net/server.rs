@@ -11,11 +11,14 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::net::access::{AccessPolicy, Permission};
+use crate::net::backend::redis::{Follower, RedisBackend, RedisOptions};
+use crate::net::backend::{BackendError, ListBackend};
 use crate::net::curve::{self, CurveError};
 use crate::net::endpoint::{self, EndpointError, Role};
 use crate::net::inproc;
 use crate::net::key_service::KeyService;
 use crate::net::list::RemoteList;
+use crate::net::live;
 use crate::net::monitor::PeerCounter;
 use crate::net::protocol;
 use crate::net::service::{DEFAULT_MAX_REQUEST_BYTES, Limits, ListService};
@@ -103,6 +106,8 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// Budgets for replies waiting to be sent (to clients that do not read them).
     pub reply_budgets: Budgets,
+    /// Keep the list in this Redis (shared with other servers) instead of `storage`.
+    pub redis: Option<RedisOptions>,
     /// Live updates: off by default for the library (`zlist server` and the desktop app's
     /// embedded server turn them on, one port up).
     pub publish: Publish,
@@ -130,6 +135,7 @@ impl Default for ServerConfig {
             bind: DEFAULT_BIND.to_owned(),
             max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
             storage: Storage::Memory,
+            redis: None,
             access: AccessPolicy::default(),
             limits: Limits::default(),
             reply_budgets: Budgets::default(),
@@ -177,6 +183,9 @@ pub enum ServerError {
     /// The data directory could not be loaded, or the final snapshot not written.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The Redis store could not be set up.
+    #[error(transparent)]
+    Redis(#[from] crate::net::backend::redis::RedisStoreError),
     /// CURVE was asked for and this build cannot encrypt.
     #[error(transparent)]
     Curve(#[from] CurveError),
@@ -189,6 +198,15 @@ pub enum ServerError {
     /// The server thread panicked (a bug).
     #[error("the server thread stopped unexpectedly")]
     Panicked,
+}
+
+impl From<BackendError> for ServerError {
+    fn from(error: BackendError) -> Self {
+        match error {
+            BackendError::Store(error) => Self::Store(error),
+            BackendError::Redis(error) => Self::Redis(error),
+        }
+    }
 }
 
 fn bind_hint(error: zmq::Error) -> &'static str {
@@ -218,6 +236,8 @@ pub struct Server {
     key_service: Option<KeyService>,
     stop: Option<zmq::Socket>,
     thread: Option<JoinHandle<Result<RemoteList, ServerError>>>,
+    /// A shared store's change-feed follower, stopped after the server loop.
+    follower: Option<Follower>,
 }
 
 impl std::fmt::Debug for Server {
@@ -246,6 +266,18 @@ impl Server {
                 return Err(CurveError::Unavailable.into());
             }
         }
+        if let Some(options) = &config.redis {
+            let backend = RedisBackend::open(options)?;
+            let from = backend.live_position();
+            let service = ListService::with_backend(backend, config.max_request_bytes);
+            let redis = options.clone();
+            return Self::serve_with(config, bind, service, move |context| {
+                let (feed_rx, feed_tx) = inproc::stop_pair(context, "inproc://zlist-redis-feed")
+                    .map_err(|(doing, source)| zmq_error(doing)(source))?;
+                let follower = Follower::start(&redis, from, feed_tx)?;
+                Ok(Some((feed_rx, follower)))
+            });
+        }
         let service = match &config.storage {
             Storage::Memory => ListService::new(list, config.max_request_bytes),
             Storage::Disk(options) => {
@@ -258,9 +290,21 @@ impl Server {
                 ListService::with_store(store, recovered, list, config.max_request_bytes)?
             }
         };
+        Self::serve_with(config, bind, service, |_| Ok(None))
+    }
+
+    /// Starts serving `service` on `bind`; `feed` starts a shared store's follower, whose
+    /// changes the server publishes.
+    fn serve_with<B: ListBackend>(
+        config: ServerConfig,
+        bind: String,
+        service: ListService<B>,
+        feed: impl FnOnce(&zmq::Context) -> Result<Option<(zmq::Socket, Follower)>, ServerError>,
+    ) -> Result<Self, ServerError> {
         let mut service = service;
         service.set_limits(config.limits);
         let context = zmq::Context::new();
+        let (feed, follower) = feed(&context)?.unzip();
         // The ZAP handler must be bound before the server socket, so that no connection is
         // ever let in unchecked.
         let zap = start_zap_handler(&context, &config.access)?;
@@ -282,7 +326,7 @@ impl Server {
                 &context,
                 address,
                 &config.access,
-                &service,
+                service.epoch(),
                 config.skip_every_nth_update(),
             )
         };
@@ -354,7 +398,10 @@ impl Server {
                 let mut router = router;
                 serve(
                     &mut router,
-                    &stop_rx,
+                    &Signals {
+                        stop: stop_rx,
+                        feed,
+                    },
                     zap.map(|zap| (zap, config.access)),
                     publisher,
                     peers,
@@ -369,6 +416,7 @@ impl Server {
             key_service,
             stop: Some(stop_tx),
             thread: Some(thread),
+            follower,
         })
     }
 
@@ -406,10 +454,12 @@ impl Server {
             // If the thread already ended, nobody reads this and that is fine.
             let _ = stop.send("", zmq::DONTWAIT);
         }
-        match self.thread.take() {
+        let ended = match self.thread.take() {
             Some(thread) => thread.join().map_err(|_| ServerError::Panicked)?,
             None => Ok(RemoteList::default()),
-        }
+        };
+        self.follower = None;
+        ended
     }
 }
 
@@ -466,14 +516,14 @@ struct Peers {
 
 impl Peers {
     /// Takes in the monitors' news and tells the service the counts.
-    fn report(&mut self, service: &mut ListService) {
+    fn report<B: ListBackend>(&mut self, service: &mut ListService<B>) {
         let subscribers = self.subscribers.as_mut().map(PeerCounter::count);
         service.set_peers(self.clients.count(), subscribers);
         self.next_drain = Instant::now() + PEER_DRAIN_INTERVAL;
     }
 
     /// Reports the counts when the periodic drain is due; says whether it was.
-    fn tick(&mut self, now: Instant, service: &mut ListService) -> bool {
+    fn tick<B: ListBackend>(&mut self, now: Instant, service: &mut ListService<B>) -> bool {
         let due = now >= self.next_drain;
         if due {
             self.report(service);
@@ -489,15 +539,16 @@ const HELD_RETRY_INTERVAL: Duration = Duration::from_millis(2);
 
 /// The server loop: answers requests (and authentication requests), publishes every
 /// applied change and a heartbeat a second, until the stop socket speaks.
-fn serve(
+fn serve<B: ListBackend>(
     router: &mut zmq::Socket,
-    stop: &zmq::Socket,
+    signals: &Signals,
     zap: Option<(zmq::Socket, AccessPolicy)>,
     mut publisher: Option<Publisher>,
     mut peers: Peers,
-    mut service: ListService,
+    mut service: ListService<B>,
     mut outbox: Outbox,
 ) -> Result<RemoteList, ServerError> {
+    let Signals { stop, feed } = signals;
     loop {
         let mut items = vec![
             router.as_poll_item(zmq::POLLIN),
@@ -505,6 +556,10 @@ fn serve(
         ];
         let zap_item = zap.as_ref().map(|(zap, _)| {
             items.push(zap.as_poll_item(zmq::POLLIN));
+            items.len() - 1
+        });
+        let feed_item = feed.as_ref().map(|feed| {
+            items.push(feed.as_poll_item(zmq::POLLIN));
             items.len() - 1
         });
         // Wake up for the store's periodic work (the `everysec` flush), the next
@@ -528,6 +583,7 @@ fn serve(
         zmq::poll(&mut items, timeout).map_err(zmq_error("waiting for requests"))?;
         let readable = |index: Option<usize>| index.is_some_and(|i| items[i].is_readable());
         let (stop_ready, zap_ready) = (readable(Some(1)), readable(zap_item));
+        let feed_ready = readable(feed_item);
         drop(items);
         service.tick();
         if peers.tick(Instant::now(), &mut service) {
@@ -541,6 +597,11 @@ fn serve(
             && zap_ready
         {
             answer_zap(zap, policy)?;
+        }
+        if let Some(feed) = feed
+            && feed_ready
+        {
+            forward_feed(feed, &mut service, publisher.as_mut());
         }
         if let Some(publisher) = &mut publisher {
             publisher.tick(Instant::now(), service.version());
@@ -581,6 +642,43 @@ fn serve(
     Ok(list)
 }
 
+/// The in-process sockets besides the requests that wake the server loop: its owner's
+/// stop, and a shared store's change feed (from its follower thread).
+struct Signals {
+    stop: zmq::Socket,
+    feed: Option<zmq::Socket>,
+}
+
+/// Publishes what a shared store's follower read from its change feed (a bounded batch),
+/// and notes how far the server's live updates now are.
+fn forward_feed<B: ListBackend>(
+    feed: &zmq::Socket,
+    service: &mut ListService<B>,
+    mut publisher: Option<&mut Publisher>,
+) {
+    for _ in 0..1024 {
+        let Ok(frames) = feed.recv_multipart(zmq::DONTWAIT) else {
+            return;
+        };
+        match live::decode(&frames) {
+            Ok(live::Published::Update(update)) => {
+                service.backend_mut().followed(update.epoch, update.version);
+                if let Some(publisher) = publisher.as_deref_mut() {
+                    publisher.set_epoch(update.epoch);
+                    publisher.publish(update.version, &update.effect);
+                }
+            }
+            Ok(live::Published::Heartbeat { epoch, version }) => {
+                service.backend_mut().followed(epoch, version);
+                if let Some(publisher) = publisher.as_deref_mut() {
+                    publisher.set_epoch(epoch);
+                }
+            }
+            Ok(live::Published::Welcome) | Err(_) => {}
+        }
+    }
+}
+
 /// Receives one whole message, if one is queued, as its frames.
 fn recv_request(router: &zmq::Socket) -> Result<outbox::Request, zmq::Error> {
     let mut frames = Vec::with_capacity(3);
@@ -599,15 +697,15 @@ fn recv_request(router: &zmq::Socket) -> Result<outbox::Request, zmq::Error> {
 }
 
 /// What answering a request needs, borrowed from the server loop.
-struct Serving<'a> {
+struct Serving<'a, B: ListBackend> {
     router: &'a mut zmq::Socket,
-    service: &'a mut ListService,
+    service: &'a mut ListService<B>,
     publisher: Option<&'a mut Publisher>,
     peers: &'a mut Peers,
     outbox: &'a mut Outbox,
 }
 
-impl Serving<'_> {
+impl<B: ListBackend> Serving<'_, B> {
     /// Handles one message from the ROUTER socket: `[peer id, envelope..., "", body...]`.
     /// A change it applied is published just before the reply goes out: libzmq's I/O
     /// thread then usually wakes once for both (each wake-up of another thread costs more
@@ -645,7 +743,10 @@ impl Serving<'_> {
         }
         let body: Vec<&[u8]> = body.iter().map(|frame| &frame[..]).collect();
         let handled = self.service.handle_frames_as(&body, permission);
-        if let (Some(publisher), Some(effect)) = (&mut self.publisher, &handled.effect) {
+        // A shared store's changes are published from its feed, in the store's order.
+        if let (Some(publisher), Some(effect), false) =
+            (&mut self.publisher, &handled.effect, B::SHARED)
+        {
             publisher.publish(self.service.version(), effect);
         }
         if let Some(request) = body.last() {
