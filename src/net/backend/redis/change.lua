@@ -6,12 +6,14 @@
 -- KEYS: 1 list, 2 version, 3 epoch, 4 changes (stream), 5 bytes, 6 tag (this client's)
 -- ARGV: 1 operation, 2 tag's sequence number ('' when untagged), 3 tag expiry (seconds),
 --       4 stream MAXLEN, 5 max element bytes, 6 max elements, 7 max list bytes,
---       8 the epoch to start with when the store has none, 9.. the operation's arguments
+--       8 the epoch to start with when the store has none, 9 the command's text (recorded
+--       with a tagged reply, so a repeat is answered in the words of what was applied),
+--       10.. the operation's arguments
 --
 -- Returns {'ok', version, epoch, op, a, b} for an applied change, {'found'} or
 -- {'not_found'} for a search, {'err', code, value} for a refusal, {'stale', last seq}
--- for a tag older than the client's last, {'repeat', ...} (the recorded result) for the
--- client's last tag again.
+-- for a tag older than the client's last, {'repeat', command text, ...} (the recorded
+-- command and result) for the client's last tag again.
 
 local list, kversion, kepoch, kchanges, kbytes, ktag =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
@@ -70,7 +72,11 @@ local function finish(result, effect)
     result = {'ok', tostring(version), epoch, effect[1], effect[2] or '', effect[3] or ''}
   end
   if seq ~= '' then
-    redis.call('SET', ktag, seq .. '\n' .. cjson.encode(result), 'EX', ARGV[3])
+    local record = {ARGV[9]}
+    for _, value in ipairs(result) do
+      table.insert(record, value)
+    end
+    redis.call('SET', ktag, seq .. '\n' .. cjson.encode(record), 'EX', ARGV[3])
   end
   return result
 end
@@ -136,14 +142,14 @@ end
 local n = redis.call('LLEN', list)
 
 if op == 'append' then
-  local x = ARGV[9]
+  local x = ARGV[10]
   local refusal = over_limits(x, #x, true, n)
   if refusal then return finish(refusal) end
   redis.call('RPUSH', list, x)
   redis.call('INCRBY', kbytes, #x)
   return finish(nil, {'append', x})
 elseif op == 'insert' then
-  local i, x = tonumber(ARGV[9]), ARGV[10]
+  local i, x = tonumber(ARGV[10]), ARGV[11]
   local refusal = over_limits(x, #x, true, n)
   if refusal then return finish(refusal) end
   if i < 0 or i > n then return finish({'err', 'position'}) end
@@ -151,7 +157,7 @@ elseif op == 'insert' then
   redis.call('INCRBY', kbytes, #x)
   return finish(nil, {'insert', tostring(i), x})
 elseif op == 'remove' then
-  local x = ARGV[9]
+  local x = ARGV[10]
   local i = redis.call('LPOS', list, x)
   if not i then return finish({'err', 'absent'}) end
   total_bytes()
@@ -159,7 +165,7 @@ elseif op == 'remove' then
   redis.call('DECRBY', kbytes, #x)
   return finish(nil, {'remove', tostring(i)})
 elseif op == 'search' then
-  if redis.call('LPOS', list, ARGV[9]) then return finish({'found'}) end
+  if redis.call('LPOS', list, ARGV[10]) then return finish({'found'}) end
   return finish({'not_found'})
 elseif op == 'sort_asc' or op == 'sort_desc' then
   -- With STORE, SORT ... ALPHA compares bytes (code point order for UTF-8, as Python),
@@ -177,7 +183,7 @@ elseif op == 'clear' then
   redis.call('SET', kbytes, 0)
   return finish(nil, {'clear'})
 elseif op == 'remove_at' then
-  local i, expected = tonumber(ARGV[9]), ARGV[10]
+  local i, expected = tonumber(ARGV[10]), ARGV[11]
   local refusal = check_row(i, n, expected)
   if refusal then return finish(refusal) end
   total_bytes()
@@ -185,7 +191,7 @@ elseif op == 'remove_at' then
   redis.call('DECRBY', kbytes, #expected)
   return finish(nil, {'remove', tostring(i)})
 elseif op == 'replace_at' then
-  local i, expected, x = tonumber(ARGV[9]), ARGV[10], ARGV[11]
+  local i, expected, x = tonumber(ARGV[10]), ARGV[11], ARGV[12]
   local growth = #x - #expected
   if growth < 0 then growth = 0 end
   local refusal = over_limits(x, growth, false, n) or check_row(i, n, expected)
@@ -194,7 +200,7 @@ elseif op == 'replace_at' then
   redis.call('INCRBY', kbytes, #x - #expected)
   return finish(nil, {'replace', tostring(i), x})
 elseif op == 'move' then
-  local from, to, expected = tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11]
+  local from, to, expected = tonumber(ARGV[10]), tonumber(ARGV[11]), ARGV[12]
   local refusal = check_row(from, n, expected)
   if refusal then return finish(refusal) end
   if to >= n then return finish({'err', 'stale_target', tostring(n)}) end

@@ -424,7 +424,12 @@ fn interpret(
         }
         "repeat" => {
             tracing::debug!("repeated request: answered again, not applied again");
-            Executed::answer(interpret(&result[1..], command, tag, limits).outcome)
+            // In the words of the command recorded with the tag (a client that reuses a
+            // tag for another command gets the first one's reply, as in process).
+            let recorded = crate::net::protocol::parse_command(field(1)).ok();
+            let recorded = recorded.as_ref().unwrap_or(command);
+            let rest = result.get(2..).unwrap_or_default();
+            Executed::answer(interpret(rest, recorded, tag, limits).outcome)
         }
         other => Executed::answer(Outcome::error(format!(
             "Erro: resposta inesperada do Redis ({other})."
@@ -442,9 +447,13 @@ impl ListBackend for RedisBackend {
         limits: &Limits,
     ) -> Executed {
         let (op, args) = operation(command);
-        let (client, seq) = match tag {
-            Some(tag) => (tag.client.as_str(), tag.seq.to_string()),
-            None => ("", String::new()),
+        let (client, seq, text) = match tag {
+            Some(tag) => (
+                tag.client.as_str(),
+                tag.seq.to_string(),
+                command.to_string(),
+            ),
+            None => ("", String::new(), String::new()),
         };
         let new_epoch = self.new_epoch.to_string();
         let result = self.run(|connection, keys| {
@@ -463,7 +472,8 @@ impl ListBackend for RedisBackend {
                 .arg(limits.max_element_bytes)
                 .arg(limits.max_elements)
                 .arg(limits.max_list_bytes)
-                .arg(&new_epoch);
+                .arg(&new_epoch)
+                .arg(&text);
             for arg in &args {
                 invocation.arg(arg);
             }
