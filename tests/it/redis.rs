@@ -297,3 +297,116 @@ fn a_million_element_list_answers_show_search_and_both_sorts() {
     );
     assert_eq!(request(&socket, "remover 0"), "Elemento '0' removido.");
 }
+
+/// A Redis Sentinel on a free loopback port watching the primary at `primary` as `zl`
+/// (quorum 2, down after 1 s), killed on drop.
+struct Sentinel {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Sentinel {
+    fn start(dir: &std::path::Path, primary: u16) -> Self {
+        let port = zlist::bench::redis_process::free_port().unwrap();
+        let config = dir.join(format!("sentinel-{port}.conf"));
+        std::fs::write(
+            &config,
+            format!(
+                "port {port}\nbind 127.0.0.1\ndir {}\n\
+                 sentinel monitor zl 127.0.0.1 {primary} 2\n\
+                 sentinel down-after-milliseconds zl 1000\n\
+                 sentinel failover-timeout zl 5000\n",
+                dir.display()
+            ),
+        )
+        .unwrap();
+        let child = std::process::Command::new("redis-server")
+            .arg(&config)
+            .arg("--sentinel")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        Self { child, port }
+    }
+}
+
+impl Drop for Sentinel {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Sends `text` until the reply is `want` (a failover in progress gets error replies).
+fn until_reply(socket: &zmq::Socket, text: &str, want: &str, within: Duration) {
+    let started = Instant::now();
+    loop {
+        let reply = request(socket, text);
+        if reply == want {
+            return;
+        }
+        assert!(reply.starts_with("Erro: "), "{text}: {reply}");
+        assert!(started.elapsed() < within, "{text}: still {reply}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn through_sentinel_the_server_survives_a_failover_and_keeps_every_waited_change() {
+    let Some((dir, mut primary)) = redis() else {
+        return;
+    };
+    let port = primary.port().to_string();
+    let replicas: Vec<RedisProcess> = (0..2)
+        .map(|_| RedisProcess::start(dir.path(), &["--replicaof", "127.0.0.1", &port]).unwrap())
+        .collect();
+    let sentinels: Vec<Sentinel> = (0..3)
+        .map(|_| Sentinel::start(dir.path(), primary.port()))
+        .collect();
+    let mut options = RedisOptions::url("redis://unused");
+    options.target = zlist::net::backend::redis::RedisTarget::Sentinel {
+        sentinels: sentinels
+            .iter()
+            .map(|s| format!("127.0.0.1:{}", s.port))
+            .collect(),
+        master: "zl".into(),
+    };
+    options.wait = Some((1, Duration::from_secs(1)));
+    let server = Server::start(
+        ServerConfig {
+            bind: "tcp://127.0.0.1:0".into(),
+            redis: Some(options),
+            ..ServerConfig::default()
+        },
+        RemoteList::default(),
+    )
+    .expect("server starts");
+    let context = zmq::Context::new();
+    let socket = req_socket(&context, server.endpoint());
+    let mut acknowledged = Vec::new();
+    for i in 0..20 {
+        let element = format!("antes-{i}");
+        until_reply(
+            &socket,
+            &format!("append {element}"),
+            &format!("Elemento '{element}' adicionado."),
+            Duration::from_secs(10),
+        );
+        acknowledged.push(element);
+    }
+    primary.kill();
+    until_reply(
+        &socket,
+        "append depois",
+        "Elemento 'depois' adicionado.",
+        Duration::from_secs(30),
+    );
+    acknowledged.push("depois".into());
+    let shown = request(&socket, "mostrar");
+    let list = zlist::net::repr::parse_list_repr(&shown).unwrap();
+    for element in &acknowledged {
+        assert!(list.contains(element), "{element} lost: {shown}");
+    }
+    drop(replicas);
+}
