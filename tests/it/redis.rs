@@ -220,8 +220,10 @@ fn redis_killed_gives_error_replies_and_restarted_on_its_port_it_works_again() {
     };
     let server = redis_server(&redis.url());
     let context = zmq::Context::new();
+    let live = subscriber(&context, &server);
     let socket = req_socket(&context, server.endpoint());
     assert_eq!(request(&socket, "append a"), "Elemento 'a' adicionado.");
+    let before = next_update(&live).epoch;
     redis.kill();
     for text in ["append b", "mostrar", "zlist.req c:1 append c"] {
         let reply = request(&socket, text);
@@ -243,8 +245,20 @@ fn redis_killed_gives_error_replies_and_restarted_on_its_port_it_works_again() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    // No persistence: the restarted Redis is empty but for what came since.
+    // No persistence: the restarted Redis is empty but for what came since, a new epoch,
+    // which the subscribers are told (so they resync instead of keeping 'a').
     assert_eq!(request(&socket, "mostrar"), "['d']");
+    let snapshot = live::parse_snapshot_reply(&request(&socket, "zlist.snapshot")).unwrap();
+    assert_ne!(snapshot.epoch, before);
+    let started = Instant::now();
+    loop {
+        let frames = live.recv_multipart(0).expect("live messages go on");
+        match live::decode(&frames) {
+            Ok(Published::Heartbeat { epoch, .. }) if epoch == snapshot.epoch => break,
+            Ok(Published::Update(update)) if update.epoch == snapshot.epoch => break,
+            _ => assert!(started.elapsed() < Duration::from_secs(10), "no new epoch"),
+        }
+    }
     assert!(request(&socket, "zlist.status").contains("storage=redis "));
 }
 

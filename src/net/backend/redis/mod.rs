@@ -130,7 +130,7 @@ pub struct RedisBackend {
     link: Link,
     keys: Keys,
     wait: Option<(usize, Duration)>,
-    /// The epoch this server offers a store that has none yet.
+    /// The epoch this server offers a store that has none yet (new on each connection).
     new_epoch: Epoch,
     /// The live updates this server has published (from its follower).
     live: (Epoch, u64),
@@ -200,6 +200,12 @@ impl RedisBackend {
         query: impl FnOnce(&mut redis::Connection, &Keys) -> redis::RedisResult<T>,
     ) -> Result<T, Failure> {
         let (connection, fresh) = self.link.connection().map_err(Failure::Unchanged)?;
+        if fresh {
+            // A store found empty (a Redis restarted without persistence, or flushed)
+            // starts a new epoch, so that subscribers resync rather than take its new
+            // versions for the old ones.
+            self.new_epoch = Epoch::random();
+        }
         let result = if fresh {
             redis::cmd("SET")
                 .arg(&self.keys.epoch)
