@@ -424,3 +424,44 @@ fn through_sentinel_the_server_survives_a_failover_and_keeps_every_waited_change
     }
     drop(replicas);
 }
+
+/// Runs `zlist server` with `args` and the Redis variables of the environment removed;
+/// returns whether it succeeded and what it wrote to stderr.
+fn zlist_server_refusing(args: &[&str]) -> (bool, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_zlist"))
+        .arg("server")
+        .args(args)
+        .env_remove("ZLIST_REDIS")
+        .env_remove("ZLIST_REDIS_SENTINEL")
+        .env_remove("ZLIST_REDIS_MASTER")
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn zlist_server_refuses_incomplete_or_bad_redis_options_saying_what_is_expected() {
+    let (ok, stderr) = zlist_server_refusing(&["--redis-master", "zl"]);
+    assert!(!ok);
+    assert!(stderr.contains("--redis-sentinel"), "{stderr}");
+    let (ok, stderr) = zlist_server_refusing(&[
+        "--bind",
+        "tcp://127.0.0.1:0",
+        "--redis",
+        "redis://127.0.0.1:1",
+        "--redis-key",
+        "a{b",
+    ]);
+    assert!(!ok);
+    assert!(stderr.contains("invalid Redis key name"), "{stderr}");
+    let (ok, stderr) = zlist_server_refusing(&["--redis", "not a url", "--memory"]);
+    assert!(!ok);
+    assert!(stderr.contains("--memory"), "{stderr}");
+    let (ok, stderr) =
+        zlist_server_refusing(&["--bind", "tcp://127.0.0.1:0", "--redis", "not a url"]);
+    assert!(!ok);
+    assert!(stderr.contains("invalid Redis address"), "{stderr}");
+}
