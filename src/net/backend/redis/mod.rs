@@ -504,9 +504,14 @@ impl ListBackend for RedisBackend {
     }
 
     /// A tagged `mostrar` is not recorded in Redis (a read applies nothing, so reading
-    /// again is its faithful repeat); only an older tag is refused.
-    fn recall(&mut self, _tag: &RequestTag) -> Option<Outcome> {
-        None
+    /// again is its faithful repeat); only a tag older than the client's last is refused.
+    fn recall(&mut self, tag: &RequestTag) -> Option<Outcome> {
+        let key = format!("{}{}", self.keys.tag_prefix, tag.client);
+        let seen: Option<String> = self
+            .run(|connection, _| redis::cmd("GET").arg(&key).query(connection))
+            .ok()?;
+        let last = seen?.split_once('\n')?.0.parse::<u64>().ok()?;
+        (last > tag.seq).then(|| crate::net::backend::memory::stale_tag(tag, last))
     }
 
     fn remember_read(&mut self, _tag: &RequestTag, _outcome: &Outcome) {}
