@@ -12,6 +12,7 @@ use zlist::net::live::{self, Published};
 use zlist::net::protocol::Command;
 use zlist::net::server::{Publish, Server, ServerConfig};
 
+use crate::live::Follower as LiveClient;
 use crate::server::SEED_SESSION;
 use crate::support::{req_socket, request, start_server};
 
@@ -464,4 +465,38 @@ fn zlist_server_refuses_incomplete_or_bad_redis_options_saying_what_is_expected(
         zlist_server_refusing(&["--bind", "tcp://127.0.0.1:0", "--redis", "not a url"]);
     assert!(!ok);
     assert!(stderr.contains("invalid Redis address"), "{stderr}");
+}
+
+#[test]
+fn live_clients_of_two_servers_on_one_redis_follow_every_change_made_through_either() {
+    let Some((_dir, redis)) = redis() else { return };
+    let servers = [redis_server(&redis.url()), redis_server(&redis.url())];
+    let mut clients: Vec<LiveClient> = servers
+        .iter()
+        .map(|server| LiveClient::start(server.endpoint()))
+        .collect();
+    for client in &mut clients {
+        client.wait_live();
+    }
+    for i in 0..300_usize {
+        let command = match i % 5 {
+            0..=2 => Command::Append(format!("e{i}")),
+            3 => Command::Insert {
+                position: zlist::net::protocol::Position::from_index(i % 7),
+                element: format!("i{i}"),
+            },
+            _ => Command::Remove(format!("e{}", i - 4)),
+        };
+        let client = &mut clients[i % 2];
+        let id = client.send(command);
+        let reply = client.reply(id);
+        assert!(
+            !reply.starts_with("Erro") && !reply.starts_with("FAILED"),
+            "{reply}"
+        );
+    }
+    for (client, server) in clients.iter_mut().zip(&servers) {
+        client.wait_converged(server.endpoint());
+        assert!(!client.asked_for_the_list(), "followed without asking");
+    }
 }
