@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 use crate::net::access::{AccessPolicy, Permission};
 use crate::net::curve::{self, CurveError};
 use crate::net::endpoint::{self, EndpointError, Role};
-use crate::net::inproc;
 use crate::net::key_service::KeyService;
 use crate::net::list::RemoteList;
 use crate::net::monitor::PeerCounter;
@@ -24,7 +23,7 @@ use crate::net::store::{Storage, Store, StoreError};
 use outbox::{Admission, Outbox};
 pub use outbox::{Budgets, DEFAULT_MAX_QUEUED, DEFAULT_MAX_QUEUED_PER_CLIENT};
 use publisher::Publisher;
-use security::{answer_zap, configure_access, start_zap_handler};
+use security::{ZapHandler, configure_access};
 
 /// The seed's address: every interface, port 1234.
 pub const DEFAULT_BIND: &str = "tcp://0.0.0.0:1234";
@@ -216,8 +215,11 @@ pub struct Server {
     publish_endpoint: Option<String>,
     /// Serves a CURVE server's public key for key discovery; stops when the server drops.
     key_service: Option<KeyService>,
-    stop: Option<zmq::Socket>,
+    /// The server's own connection to its ROUTER, over which it is told to stop.
+    control: Option<zmq::Socket>,
     thread: Option<JoinHandle<Result<RemoteList, ServerError>>>,
+    /// Answers authentication requests; stops after the request loop.
+    zap: Option<ZapHandler>,
 }
 
 impl std::fmt::Debug for Server {
@@ -263,7 +265,7 @@ impl Server {
         let context = zmq::Context::new();
         // The ZAP handler must be bound before the server socket, so that no connection is
         // ever let in unchecked.
-        let zap = start_zap_handler(&context, &config.access)?;
+        let zap = ZapHandler::start(&context, &config.access)?;
         let router = context
             .socket(zmq::ROUTER)
             .map_err(zmq_error("creating the server socket"))?;
@@ -344,8 +346,7 @@ impl Server {
             tracing::info!(endpoint = %publish_endpoint, "publishing live updates");
         }
 
-        let (stop_rx, stop_tx) = inproc::stop_pair(&context, "inproc://zlist-server-stop")
-            .map_err(|(doing, source)| zmq_error(doing)(source))?;
+        let (control, control_id) = connect_control(&context, &router)?;
 
         tracing::info!(%endpoint, "server listening");
         let thread = std::thread::Builder::new()
@@ -354,8 +355,7 @@ impl Server {
                 let mut router = router;
                 serve(
                     &mut router,
-                    &stop_rx,
-                    zap.map(|zap| (zap, config.access)),
+                    &control_id,
                     publisher,
                     peers,
                     service,
@@ -367,8 +367,9 @@ impl Server {
             endpoint,
             publish_endpoint,
             key_service,
-            stop: Some(stop_tx),
+            control: Some(control),
             thread: Some(thread),
+            zap,
         })
     }
 
@@ -402,14 +403,16 @@ impl Server {
     }
 
     fn shut_down(&mut self) -> Result<RemoteList, ServerError> {
-        if let Some(stop) = self.stop.take() {
+        if let Some(control) = self.control.take() {
             // If the thread already ended, nobody reads this and that is fine.
-            let _ = stop.send("", zmq::DONTWAIT);
+            let _ = control.send_multipart([&b""[..], STOP], zmq::DONTWAIT);
         }
-        match self.thread.take() {
+        let list = match self.thread.take() {
             Some(thread) => thread.join().map_err(|_| ServerError::Panicked)?,
             None => Ok(RemoteList::default()),
-        }
+        };
+        self.zap = None;
+        list
     }
 }
 
@@ -487,29 +490,53 @@ impl Peers {
 /// to this thread.
 const HELD_RETRY_INTERVAL: Duration = Duration::from_millis(2);
 
-/// The server loop: answers requests (and authentication requests), publishes every
-/// applied change and a heartbeat a second, until the stop socket speaks.
+/// The in-process endpoint of the ROUTER over which the server's owner stops it (the
+/// context is the server's own, so the name is unique).
+const CONTROL_ENDPOINT: &str = "inproc://zlist-server-control";
+
+/// What the owner sends over the control connection to stop the loop.
+const STOP: &[u8] = b"stop";
+
+/// Binds the ROUTER to [`CONTROL_ENDPOINT`] and connects the server's own DEALER to it,
+/// with a random routing id that no remote peer can know. Returns the DEALER and its id.
+/// In-process connections skip ZAP and encryption: only this process can make one.
+fn connect_control(
+    context: &zmq::Context,
+    router: &zmq::Socket,
+) -> Result<(zmq::Socket, Vec<u8>), ServerError> {
+    router
+        .bind(CONTROL_ENDPOINT)
+        .map_err(zmq_error("binding the control endpoint"))?;
+    let control = context
+        .socket(zmq::DEALER)
+        .map_err(zmq_error("creating the control socket"))?;
+    control.set_linger(0).map_err(zmq_error("setting linger"))?;
+    // A routing id that starts with a zero byte is reserved to libzmq: this one is text.
+    let id = format!("zlist-control-{:016x}", crate::net::live::Epoch::random().0).into_bytes();
+    control
+        .set_identity(&id)
+        .map_err(zmq_error("setting the control routing id"))?;
+    control
+        .connect(CONTROL_ENDPOINT)
+        .map_err(zmq_error("connecting the control socket"))?;
+    Ok((control, id))
+}
+
+/// The server loop: answers requests, publishes every applied change and a heartbeat a
+/// second, until its owner says stop over the control connection. It blocks in one
+/// receive on the ROUTER (with a timeout at the next timer: the store's flush, the
+/// heartbeat, the peer count, held requests), which is as few system calls per request as
+/// a bare REP echo makes.
 fn serve(
     router: &mut zmq::Socket,
-    stop: &zmq::Socket,
-    zap: Option<(zmq::Socket, AccessPolicy)>,
+    control_id: &[u8],
     mut publisher: Option<Publisher>,
     mut peers: Peers,
     mut service: ListService,
     mut outbox: Outbox,
 ) -> Result<RemoteList, ServerError> {
+    let mut timeout = -1;
     loop {
-        let mut items = vec![
-            router.as_poll_item(zmq::POLLIN),
-            stop.as_poll_item(zmq::POLLIN),
-        ];
-        let zap_item = zap.as_ref().map(|(zap, _)| {
-            items.push(zap.as_poll_item(zmq::POLLIN));
-            items.len() - 1
-        });
-        // Wake up for the store's periodic work (the `everysec` flush), the next
-        // heartbeat, the peer count and held requests, rounded up to whole milliseconds so
-        // the loop never spins.
         let now = Instant::now();
         let wait = [
             service.next_tick(),
@@ -522,28 +549,40 @@ fn serve(
         .into_iter()
         .flatten()
         .min();
-        let timeout = wait.map_or(-1, |wait| {
-            i64::try_from(wait.as_micros().div_ceil(1000)).unwrap_or(i64::MAX)
+        // Rounded up to whole milliseconds so the loop never spins.
+        let wanted = wait.map_or(-1, |wait| {
+            i32::try_from(wait.as_micros().div_ceil(1000)).unwrap_or(i32::MAX)
         });
-        zmq::poll(&mut items, timeout).map_err(zmq_error("waiting for requests"))?;
-        let readable = |index: Option<usize>| index.is_some_and(|i| items[i].is_readable());
-        let (stop_ready, zap_ready) = (readable(Some(1)), readable(zap_item));
-        drop(items);
+        if wanted != timeout {
+            router
+                .set_rcvtimeo(wanted)
+                .map_err(zmq_error("setting the receive timeout"))?;
+            timeout = wanted;
+        }
+        let received = match recv_request(router) {
+            Ok(request) => Some(request),
+            Err(zmq::Error::EAGAIN | zmq::Error::EINTR) => None,
+            Err(source) => {
+                return Err(ServerError::Zmq {
+                    doing: "receiving a request",
+                    source,
+                });
+            }
+        };
+        if received
+            .as_ref()
+            .is_some_and(|frames| frames.first().is_some_and(|id| &id[..] == control_id))
+        {
+            break;
+        }
         service.tick();
-        if peers.tick(Instant::now(), &mut service) {
+        let now = Instant::now();
+        if peers.tick(now, &mut service) {
             outbox.sweep();
             service.set_reply_queue(outbox.status());
         }
-        if stop_ready {
-            break;
-        }
-        if let Some((zap, policy)) = &zap
-            && zap_ready
-        {
-            answer_zap(zap, policy)?;
-        }
         if let Some(publisher) = &mut publisher {
-            publisher.tick(Instant::now(), service.version());
+            publisher.tick(now, service.version());
         }
         let mut server = Serving {
             router: &mut *router,
@@ -558,21 +597,10 @@ fn serve(
                 server.answer(request);
             }
         }
-        // Then what is queued now, a bounded batch, then look at the stop socket again.
-        for _ in 0..256 {
-            match recv_request(server.router) {
-                Ok(request) => match server.outbox.admit(request) {
-                    Admission::Now(request) => server.answer(request),
-                    Admission::Held | Admission::Dropped => {}
-                },
-                Err(zmq::Error::EAGAIN) => break,
-                Err(zmq::Error::EINTR) => continue,
-                Err(source) => {
-                    return Err(ServerError::Zmq {
-                        doing: "receiving a request",
-                        source,
-                    });
-                }
+        if let Some(request) = received {
+            match server.outbox.admit(request) {
+                Admission::Now(request) => server.answer(request),
+                Admission::Held | Admission::Dropped => {}
             }
         }
     }
@@ -581,20 +609,18 @@ fn serve(
     Ok(list)
 }
 
-/// Receives one whole message, if one is queued, as its frames.
+/// Receives one whole message as its frames, waiting up to the socket's receive timeout
+/// for its first frame (the rest of a message arrives with its first frame).
 fn recv_request(router: &zmq::Socket) -> Result<outbox::Request, zmq::Error> {
     let mut frames = Vec::with_capacity(3);
-    let mut flags = zmq::DONTWAIT;
     loop {
         let mut frame = zmq::Message::new();
-        router.recv(&mut frame, flags)?;
+        router.recv(&mut frame, 0)?;
         let more = frame.get_more();
         frames.push(frame);
         if !more {
             return Ok(frames);
         }
-        // The rest of a message arrives with its first frame.
-        flags = 0;
     }
 }
 
