@@ -119,7 +119,10 @@ mod tests {
     fn a_started_redis_answers_and_is_gone_once_killed() {
         if !RedisProcess::available() {
             // CI installs redis-server (scripts/test.sh); elsewhere its absence is said.
-            assert!(std::env::var_os("CI").is_none(), "redis-server is missing in CI");
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "redis-server is missing in CI"
+            );
             eprintln!("skipped: redis-server is not installed");
             return;
         }
