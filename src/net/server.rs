@@ -15,7 +15,6 @@ use crate::net::backend::redis::{Follower, RedisBackend, RedisOptions};
 use crate::net::backend::{BackendError, ListBackend};
 use crate::net::curve::{self, CurveError};
 use crate::net::endpoint::{self, EndpointError, Role};
-use crate::net::inproc;
 use crate::net::key_service::KeyService;
 use crate::net::list::RemoteList;
 use crate::net::live;
@@ -27,7 +26,7 @@ use crate::net::store::{Storage, Store, StoreError};
 use outbox::{Admission, Outbox};
 pub use outbox::{Budgets, DEFAULT_MAX_QUEUED, DEFAULT_MAX_QUEUED_PER_CLIENT};
 use publisher::Publisher;
-use security::{answer_zap, configure_access, start_zap_handler};
+use security::{ZapHandler, configure_access};
 
 /// The seed's address: every interface, port 1234.
 pub const DEFAULT_BIND: &str = "tcp://0.0.0.0:1234";
@@ -234,8 +233,11 @@ pub struct Server {
     publish_endpoint: Option<String>,
     /// Serves a CURVE server's public key for key discovery; stops when the server drops.
     key_service: Option<KeyService>,
-    stop: Option<zmq::Socket>,
+    /// The server's own connection to its ROUTER, over which it is told to stop.
+    control: Option<zmq::Socket>,
     thread: Option<JoinHandle<Result<RemoteList, ServerError>>>,
+    /// Answers authentication requests; stops after the request loop.
+    zap: Option<ZapHandler>,
     /// A shared store's change-feed follower, stopped after the server loop.
     follower: Option<Follower>,
 }
@@ -272,10 +274,9 @@ impl Server {
             let service = ListService::with_backend(backend, config.max_request_bytes);
             let redis = options.clone();
             return Self::serve_with(config, bind, service, move |context| {
-                let (feed_rx, feed_tx) = inproc::stop_pair(context, "inproc://zlist-redis-feed")
-                    .map_err(|(doing, source)| zmq_error(doing)(source))?;
-                let follower = Follower::start(&redis, from, feed_tx)?;
-                Ok(Some((feed_rx, follower)))
+                let (feed, feed_id) = control_peer(context, "feed")?;
+                let follower = Follower::start(&redis, from, feed)?;
+                Ok(Some((feed_id, follower)))
             });
         }
         let service = match &config.storage {
@@ -294,20 +295,21 @@ impl Server {
     }
 
     /// Starts serving `service` on `bind`; `feed` starts a shared store's follower, whose
-    /// changes the server publishes.
+    /// changes the server publishes: it returns the routing id of the follower's control
+    /// connection, on which they arrive.
     fn serve_with<B: ListBackend>(
         config: ServerConfig,
         bind: String,
         service: ListService<B>,
-        feed: impl FnOnce(&zmq::Context) -> Result<Option<(zmq::Socket, Follower)>, ServerError>,
+        feed: impl FnOnce(&zmq::Context) -> Result<Option<(Vec<u8>, Follower)>, ServerError>,
     ) -> Result<Self, ServerError> {
         let mut service = service;
         service.set_limits(config.limits);
         let context = zmq::Context::new();
-        let (feed, follower) = feed(&context)?.unzip();
+        let (feed_id, follower) = feed(&context)?.unzip();
         // The ZAP handler must be bound before the server socket, so that no connection is
         // ever let in unchecked.
-        let zap = start_zap_handler(&context, &config.access)?;
+        let zap = ZapHandler::start(&context, &config.access)?;
         let router = context
             .socket(zmq::ROUTER)
             .map_err(zmq_error("creating the server socket"))?;
@@ -388,8 +390,14 @@ impl Server {
             tracing::info!(endpoint = %publish_endpoint, "publishing live updates");
         }
 
-        let (stop_rx, stop_tx) = inproc::stop_pair(&context, "inproc://zlist-server-stop")
-            .map_err(|(doing, source)| zmq_error(doing)(source))?;
+        router
+            .bind(CONTROL_ENDPOINT)
+            .map_err(zmq_error("binding the control endpoint"))?;
+        let (control, stop_id) = control_peer(&context, "stop")?;
+        let control_ids = ControlIds {
+            stop: stop_id,
+            feed: feed_id,
+        };
 
         tracing::info!(%endpoint, "server listening");
         let thread = std::thread::Builder::new()
@@ -398,11 +406,7 @@ impl Server {
                 let mut router = router;
                 serve(
                     &mut router,
-                    &Signals {
-                        stop: stop_rx,
-                        feed,
-                    },
-                    zap.map(|zap| (zap, config.access)),
+                    &control_ids,
                     publisher,
                     peers,
                     service,
@@ -414,8 +418,9 @@ impl Server {
             endpoint,
             publish_endpoint,
             key_service,
-            stop: Some(stop_tx),
+            control: Some(control),
             thread: Some(thread),
+            zap,
             follower,
         })
     }
@@ -450,16 +455,17 @@ impl Server {
     }
 
     fn shut_down(&mut self) -> Result<RemoteList, ServerError> {
-        if let Some(stop) = self.stop.take() {
+        if let Some(control) = self.control.take() {
             // If the thread already ended, nobody reads this and that is fine.
-            let _ = stop.send("", zmq::DONTWAIT);
+            let _ = control.send_multipart([&b""[..], STOP], zmq::DONTWAIT);
         }
-        let ended = match self.thread.take() {
+        let list = match self.thread.take() {
             Some(thread) => thread.join().map_err(|_| ServerError::Panicked)?,
             None => Ok(RemoteList::default()),
         };
+        self.zap = None;
         self.follower = None;
-        ended
+        list
     }
 }
 
@@ -537,34 +543,57 @@ impl Peers {
 /// to this thread.
 const HELD_RETRY_INTERVAL: Duration = Duration::from_millis(2);
 
-/// The server loop: answers requests (and authentication requests), publishes every
-/// applied change and a heartbeat a second, until the stop socket speaks.
+/// The in-process endpoint of the ROUTER over which the server's owner stops it (the
+/// context is the server's own, so the name is unique).
+const CONTROL_ENDPOINT: &str = "inproc://zlist-server-control";
+
+/// What the owner sends over the control connection to stop the loop.
+const STOP: &[u8] = b"stop";
+
+/// The routing ids of the server's own in-process connections to its ROUTER.
+struct ControlIds {
+    /// The owner's: a message on it stops the loop.
+    stop: Vec<u8>,
+    /// A shared store's follower's: each message on it is a live update or heartbeat to
+    /// publish.
+    feed: Option<Vec<u8>>,
+}
+
+/// A DEALER of the server's own connected to [`CONTROL_ENDPOINT`] (bound by the ROUTER
+/// before or after), with a random routing id that no remote peer can know: `zlist-ROLE-`
+/// and random hex. Returns it and its id. In-process connections skip ZAP and encryption:
+/// only this process can make one.
+fn control_peer(context: &zmq::Context, role: &str) -> Result<(zmq::Socket, Vec<u8>), ServerError> {
+    let control = context
+        .socket(zmq::DEALER)
+        .map_err(zmq_error("creating a control socket"))?;
+    control.set_linger(0).map_err(zmq_error("setting linger"))?;
+    // A routing id that starts with a zero byte is reserved to libzmq: this one is text.
+    let id = format!("zlist-{role}-{:016x}", live::Epoch::random().0).into_bytes();
+    control
+        .set_identity(&id)
+        .map_err(zmq_error("setting a control routing id"))?;
+    control
+        .connect(CONTROL_ENDPOINT)
+        .map_err(zmq_error("connecting a control socket"))?;
+    Ok((control, id))
+}
+
+/// The server loop: answers requests, publishes every applied change and a heartbeat a
+/// second, until its owner says stop over the control connection. It blocks in one
+/// receive on the ROUTER (with a timeout at the next timer: the store's flush, the
+/// heartbeat, the peer count, held requests), which is as few system calls per request as
+/// a bare REP echo makes.
 fn serve<B: ListBackend>(
     router: &mut zmq::Socket,
-    signals: &Signals,
-    zap: Option<(zmq::Socket, AccessPolicy)>,
+    control: &ControlIds,
     mut publisher: Option<Publisher>,
     mut peers: Peers,
     mut service: ListService<B>,
     mut outbox: Outbox,
 ) -> Result<RemoteList, ServerError> {
-    let Signals { stop, feed } = signals;
+    let mut timeout = -1;
     loop {
-        let mut items = vec![
-            router.as_poll_item(zmq::POLLIN),
-            stop.as_poll_item(zmq::POLLIN),
-        ];
-        let zap_item = zap.as_ref().map(|(zap, _)| {
-            items.push(zap.as_poll_item(zmq::POLLIN));
-            items.len() - 1
-        });
-        let feed_item = feed.as_ref().map(|feed| {
-            items.push(feed.as_poll_item(zmq::POLLIN));
-            items.len() - 1
-        });
-        // Wake up for the store's periodic work (the `everysec` flush), the next
-        // heartbeat, the peer count and held requests, rounded up to whole milliseconds so
-        // the loop never spins.
         let now = Instant::now();
         let wait = [
             service.next_tick(),
@@ -577,34 +606,46 @@ fn serve<B: ListBackend>(
         .into_iter()
         .flatten()
         .min();
-        let timeout = wait.map_or(-1, |wait| {
-            i64::try_from(wait.as_micros().div_ceil(1000)).unwrap_or(i64::MAX)
+        // Rounded up to whole milliseconds so the loop never spins.
+        let wanted = wait.map_or(-1, |wait| {
+            i32::try_from(wait.as_micros().div_ceil(1000)).unwrap_or(i32::MAX)
         });
-        zmq::poll(&mut items, timeout).map_err(zmq_error("waiting for requests"))?;
-        let readable = |index: Option<usize>| index.is_some_and(|i| items[i].is_readable());
-        let (stop_ready, zap_ready) = (readable(Some(1)), readable(zap_item));
-        let feed_ready = readable(feed_item);
-        drop(items);
+        if wanted != timeout {
+            router
+                .set_rcvtimeo(wanted)
+                .map_err(zmq_error("setting the receive timeout"))?;
+            timeout = wanted;
+        }
+        let received = match recv_request(router) {
+            Ok(request) => Some(request),
+            Err(zmq::Error::EAGAIN | zmq::Error::EINTR) => None,
+            Err(source) => {
+                return Err(ServerError::Zmq {
+                    doing: "receiving a request",
+                    source,
+                });
+            }
+        };
+        let mut received = received;
+        if let Some(frames) = &received
+            && let Some(id) = frames.first()
+        {
+            if id[..] == control.stop[..] {
+                break;
+            }
+            if control.feed.as_deref() == Some(&id[..]) {
+                forward_feed(&frames[1..], &mut service, publisher.as_mut());
+                received = None;
+            }
+        }
         service.tick();
-        if peers.tick(Instant::now(), &mut service) {
+        let now = Instant::now();
+        if peers.tick(now, &mut service) {
             outbox.sweep();
             service.set_reply_queue(outbox.status());
         }
-        if stop_ready {
-            break;
-        }
-        if let Some((zap, policy)) = &zap
-            && zap_ready
-        {
-            answer_zap(zap, policy)?;
-        }
-        if let Some(feed) = feed
-            && feed_ready
-        {
-            forward_feed(feed, &mut service, publisher.as_mut());
-        }
         if let Some(publisher) = &mut publisher {
-            publisher.tick(Instant::now(), service.version());
+            publisher.tick(now, service.version());
         }
         let mut server = Serving {
             router: &mut *router,
@@ -619,21 +660,10 @@ fn serve<B: ListBackend>(
                 server.answer(request);
             }
         }
-        // Then what is queued now, a bounded batch, then look at the stop socket again.
-        for _ in 0..256 {
-            match recv_request(server.router) {
-                Ok(request) => match server.outbox.admit(request) {
-                    Admission::Now(request) => server.answer(request),
-                    Admission::Held | Admission::Dropped => {}
-                },
-                Err(zmq::Error::EAGAIN) => break,
-                Err(zmq::Error::EINTR) => continue,
-                Err(source) => {
-                    return Err(ServerError::Zmq {
-                        doing: "receiving a request",
-                        source,
-                    });
-                }
+        if let Some(request) = received {
+            match server.outbox.admit(request) {
+                Admission::Now(request) => server.answer(request),
+                Admission::Held | Admission::Dropped => {}
             }
         }
     }
@@ -642,57 +672,44 @@ fn serve<B: ListBackend>(
     Ok(list)
 }
 
-/// The in-process sockets besides the requests that wake the server loop: its owner's
-/// stop, and a shared store's change feed (from its follower thread).
-struct Signals {
-    stop: zmq::Socket,
-    feed: Option<zmq::Socket>,
-}
-
-/// Publishes what a shared store's follower read from its change feed (a bounded batch),
-/// and notes how far the server's live updates now are.
+/// Publishes a live update or heartbeat that a shared store's follower read from its change
+/// feed, and notes how far the server's live updates now are.
 fn forward_feed<B: ListBackend>(
-    feed: &zmq::Socket,
+    frames: &[zmq::Message],
     service: &mut ListService<B>,
-    mut publisher: Option<&mut Publisher>,
+    publisher: Option<&mut Publisher>,
 ) {
-    for _ in 0..1024 {
-        let Ok(frames) = feed.recv_multipart(zmq::DONTWAIT) else {
-            return;
-        };
-        match live::decode(&frames) {
-            Ok(live::Published::Update(update)) => {
-                service.backend_mut().followed(update.epoch, update.version);
-                if let Some(publisher) = publisher.as_deref_mut() {
-                    publisher.set_epoch(update.epoch);
-                    publisher.publish(update.version, &update.effect);
-                }
+    let frames: Vec<Vec<u8>> = frames.iter().map(|frame| frame.to_vec()).collect();
+    match live::decode(&frames) {
+        Ok(live::Published::Update(update)) => {
+            service.backend_mut().followed(update.epoch, update.version);
+            if let Some(publisher) = publisher {
+                publisher.set_epoch(update.epoch);
+                publisher.publish(update.version, &update.effect);
             }
-            Ok(live::Published::Heartbeat { epoch, version }) => {
-                service.backend_mut().followed(epoch, version);
-                if let Some(publisher) = publisher.as_deref_mut() {
-                    publisher.set_epoch(epoch);
-                }
-            }
-            Ok(live::Published::Welcome) | Err(_) => {}
         }
+        Ok(live::Published::Heartbeat { epoch, version }) => {
+            service.backend_mut().followed(epoch, version);
+            if let Some(publisher) = publisher {
+                publisher.set_epoch(epoch);
+            }
+        }
+        Ok(live::Published::Welcome) | Err(_) => {}
     }
 }
 
-/// Receives one whole message, if one is queued, as its frames.
+/// Receives one whole message as its frames, waiting up to the socket's receive timeout
+/// for its first frame (the rest of a message arrives with its first frame).
 fn recv_request(router: &zmq::Socket) -> Result<outbox::Request, zmq::Error> {
     let mut frames = Vec::with_capacity(3);
-    let mut flags = zmq::DONTWAIT;
     loop {
         let mut frame = zmq::Message::new();
-        router.recv(&mut frame, flags)?;
+        router.recv(&mut frame, 0)?;
         let more = frame.get_more();
         frames.push(frame);
         if !more {
             return Ok(frames);
         }
-        // The rest of a message arrives with its first frame.
-        flags = 0;
     }
 }
 
