@@ -7,6 +7,8 @@ pub mod large;
 pub mod live;
 pub mod measure;
 mod mix;
+pub mod plot;
 pub mod python;
+pub mod redis_baseline;
 pub mod redis_process;
 pub mod roundtrip;

@@ -577,7 +577,9 @@ impl Tracker {
                 } => {
                     if epoch != have_epoch {
                         self.resync(Resync::NewEpoch)
-                    } else if version != have {
+                    } else if version > have {
+                        // Lower is no loss: the snapshot came from a shared store (Redis)
+                        // ahead of what this server had published yet; those updates follow.
                         self.resync(Resync::Behind {
                             have,
                             server: version,
@@ -995,6 +997,11 @@ mod tests {
         t.on_snapshot(E, 3, 0);
         let beat = |epoch, version| Published::Heartbeat { epoch, version };
         assert_eq!(t.on_published(beat(E, 3)), Step::Nothing);
+        assert_eq!(
+            t.on_published(beat(E, 2)),
+            Step::Nothing,
+            "a lagging publisher"
+        );
         assert_eq!(
             t.on_published(beat(E, 4)),
             Step::Resync(Resync::Behind { have: 3, server: 4 })

@@ -20,6 +20,7 @@ mod gui_rows;
 mod history;
 mod live;
 mod read_only;
+mod redis;
 mod server;
 mod server_process;
 mod status;
