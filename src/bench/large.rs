@@ -9,12 +9,14 @@
 //! matters to sorting and to anything that reads the elements' text, so `mostrar`,
 //! `pesquisar` and `ordenar_cresc` are timed again on the same elements shuffled.
 
-use std::fmt;
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use crate::bench::measure::{
-    BenchError, Bytes, Count, Time, connect, median, request, resident_bytes, shorten,
-};
+use crate::bench::measure::{BenchError, Count, connect, median, request, resident_bytes, shorten};
+use crate::bench::python::SeedServer;
+use crate::bench::redis_baseline::RedisBaseline;
+
+mod table;
 use crate::net::list::RemoteList;
 use crate::net::protocol::NOT_FOUND;
 use crate::net::repr;
@@ -34,7 +36,7 @@ pub const MAX_SIZE: usize = 20_000_000;
 const REPLY_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The element `insert 0` adds (and the next step removes).
-const INSERTED: &str = "zlist-bench-new";
+pub(crate) const INSERTED: &str = "zlist-bench-new";
 
 /// What the large-list benchmark runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -171,6 +173,12 @@ pub struct OperationResult {
     /// The same work in Python as the seed's server does it, measured in the same run
     /// (`None` without `python3`).
     pub python: Option<Duration>,
+    /// End to end against the seed's server (python3) holding the same list, this run
+    /// (`None` without `python3` and pyzmq).
+    pub seed: Option<Duration>,
+    /// End to end against Redis holding the same list, this run (`None` without
+    /// `redis-server`).
+    pub redis: Option<Duration>,
 }
 
 /// Everything measured on one list size.
@@ -191,6 +199,8 @@ pub struct SizeResult {
     /// The list's heap as glibc malloc lays it out: the vector of `String`s (with the
     /// spare capacity of appends) plus one allocation per element.
     pub heap_estimate: u64,
+    /// Growth of Redis's `used_memory` when it got the same list.
+    pub redis_memory: Option<u64>,
 }
 
 impl SizeResult {
@@ -207,6 +217,8 @@ pub struct LargeReport {
     pub config: LargeConfig,
     /// One entry per size, in the configured order.
     pub results: Vec<SizeResult>,
+    /// The version of the Redis measured beside zlist (`None`: no Redis column).
+    pub redis_version: Option<String>,
 }
 
 /// `n` distinct short elements, `"0"` to `"n-1"`, in `order` (the shuffled order is the
@@ -256,14 +268,21 @@ pub fn run(
             "a list of {size} elements: give 1 to {MAX_SIZE}"
         )));
     }
+    let mut redis = RedisBaseline::start();
     let mut results = Vec::with_capacity(config.sizes.len());
     for &size in &config.sizes {
         progress(&format!("large list: {} elements", Count(size as u64)));
-        results.push(measure_size(size, config.repeats)?);
+        results.push(measure_size(
+            size,
+            config.repeats,
+            redis.as_mut(),
+            progress,
+        )?);
     }
     Ok(LargeReport {
         config: config.clone(),
         results,
+        redis_version: redis.map(|r| r.version().to_owned()),
     })
 }
 
@@ -287,18 +306,28 @@ struct Fixture<'a> {
 impl<'a> Fixture<'a> {
     fn new(items: &'a [String]) -> Self {
         let last = items.last().cloned().unwrap_or_default();
-        let longest = items.iter().map(String::len).max().unwrap_or(1).max(1);
         Self {
             items,
-            // Never an element (they are all digits), and as long as the longest ones.
-            missing: format!("x{}", "9".repeat(longest - 1)),
+            missing: missing_element(items),
             show_len: repr::list_repr(items).len(),
             last,
         }
     }
 }
 
-fn measure_size(size: usize, repeats: usize) -> Result<SizeResult, BenchError> {
+/// An element that is not in `items` (all digits), as long as the longest ones (so that
+/// their text is compared, not only their lengths).
+pub(crate) fn missing_element(items: &[String]) -> String {
+    let longest = items.iter().map(String::len).max().unwrap_or(1).max(1);
+    format!("x{}", "9".repeat(longest - 1))
+}
+
+fn measure_size(
+    size: usize,
+    repeats: usize,
+    redis: Option<&mut RedisBaseline>,
+    progress: &mut dyn FnMut(&str),
+) -> Result<SizeResult, BenchError> {
     let appended = list_items(size, Order::Appended);
     let shuffled = list_items(size, Order::Shuffled);
     let on_appended = Fixture::new(&appended);
@@ -313,7 +342,13 @@ fn measure_size(size: usize, repeats: usize) -> Result<SizeResult, BenchError> {
         }
         time_operations(&on_shuffled, &Operation::ON_SHUFFLED, &mut second)?;
     }
+    progress("  the same in python3, in the list and through the seed's server");
     let python = crate::bench::python::in_list(size, repeats);
+    let seed = seed_server_times(&on_appended, &on_shuffled, repeats);
+    let redis = redis.and_then(|redis| {
+        progress("  the same in Redis");
+        redis.measure(&appended, &shuffled, repeats)
+    });
     let operations = Operation::ON_APPENDED
         .into_iter()
         .zip(summarise(&first))
@@ -325,6 +360,10 @@ fn measure_size(size: usize, repeats: usize) -> Result<SizeResult, BenchError> {
                 in_list,
                 reply_bytes,
                 python: python.as_ref().and_then(|p| p.get(&operation).copied()),
+                seed: seed.as_ref().and_then(|s| s.get(&operation).copied()),
+                redis: redis
+                    .as_ref()
+                    .and_then(|r| r.operations.get(&operation).copied()),
             },
         )
         .collect();
@@ -336,8 +375,85 @@ fn measure_size(size: usize, repeats: usize) -> Result<SizeResult, BenchError> {
         parse_reply: median(&first.parse_reply),
         rss_growth,
         heap_estimate: heap_estimate(&vector),
+        redis_memory: redis.and_then(|r| r.memory),
     })
 }
+
+/// Each operation's median time end to end against the seed's server, a fresh one per
+/// repeat and list order as zlist's; `None` (with a warning) when it cannot run.
+fn seed_server_times(
+    on_appended: &Fixture<'_>,
+    on_shuffled: &Fixture<'_>,
+    repeats: usize,
+) -> Option<HashMap<Operation, Duration>> {
+    let mut samples: HashMap<Operation, Vec<Duration>> = HashMap::new();
+    for _ in 0..repeats {
+        for (fixture, operations, order) in [
+            (on_appended, &Operation::ON_APPENDED[..], Order::Appended),
+            (on_shuffled, &Operation::ON_SHUFFLED[..], Order::Shuffled),
+        ] {
+            let server = SeedServer::start(fixture.items.len(), order)?;
+            let timed = time_requests(server.endpoint(), fixture, operations, None)
+                .inspect_err(|error| tracing::warn!("no seed-server column: {error}"))
+                .ok()?;
+            for (operation, time) in operations.iter().zip(timed) {
+                samples.entry(*operation).or_default().push(time);
+            }
+        }
+    }
+    Some(
+        samples
+            .into_iter()
+            .map(|(op, times)| (op, median(&times)))
+            .collect(),
+    )
+}
+
+/// Sends each operation's request to the list server at `endpoint` once the server
+/// answers, checks each reply, and returns each one's time, end to end; with `parse`, also
+/// times the client's parse of the `mostrar` reply into it.
+fn time_requests(
+    endpoint: &str,
+    fixture: &Fixture<'_>,
+    operations: &[Operation],
+    mut parse: Option<&mut Vec<Duration>>,
+) -> Result<Vec<Duration>, BenchError> {
+    let socket = connect(endpoint, REPLY_TIMEOUT)?;
+    // The server is up (and has its list) once this is answered; it changes nothing: the
+    // seed and zlist both refuse a negative position.
+    let reply = request(&socket, REPLY_TIMEOUT, WARM_UP)?;
+    if reply != "Posição inválida: -1" {
+        return Err(BenchError::UnexpectedReply {
+            request: WARM_UP.to_owned(),
+            reply: shorten(reply.as_bytes()),
+        });
+    }
+    let mut times = Vec::with_capacity(operations.len());
+    for &operation in operations {
+        let text = operation.request(&fixture.last, &fixture.missing);
+        let started = Instant::now();
+        let reply = request(&socket, REPLY_TIMEOUT, &text)?;
+        times.push(started.elapsed());
+        check(operation, &text, &reply, fixture.show_len)?;
+        if operation == Operation::Show
+            && let Some(parse) = parse.as_deref_mut()
+        {
+            let started = Instant::now();
+            let parsed = repr::parse_list_repr(&reply);
+            parse.push(started.elapsed());
+            if parsed.as_ref().map(Vec::len).ok() != Some(fixture.items.len()) {
+                return Err(BenchError::UnexpectedReply {
+                    request: text,
+                    reply: shorten(reply.as_bytes()),
+                });
+            }
+        }
+    }
+    Ok(times)
+}
+
+/// The first request to a server under test: answered at once without a change.
+const WARM_UP: &str = "insert -1 zlist-bench-warm-up";
 
 /// Medians of each operation's timings, and its reply size.
 fn summarise(samples: &Samples) -> Vec<(Duration, Duration, usize)> {
@@ -375,29 +491,15 @@ fn time_operations(
     let growth = before
         .zip(resident_bytes())
         .map(|(before, after)| after.saturating_sub(before));
-    let socket = connect(server.endpoint(), REPLY_TIMEOUT)?;
-    // The connection is up once this is answered; it does not touch the list.
-    request(&socket, REPLY_TIMEOUT, "zlist.hello")?;
-    for (i, &operation) in operations.iter().enumerate() {
-        let text = operation.request(&fixture.last, &fixture.missing);
-        let started = Instant::now();
-        let reply = request(&socket, REPLY_TIMEOUT, &text)?;
-        samples.end_to_end[i].push(started.elapsed());
-        check(operation, &text, &reply, fixture.show_len)?;
-        samples.reply_bytes[i] = reply.len();
-        if operation == Operation::Show {
-            let started = Instant::now();
-            let parsed = repr::parse_list_repr(&reply);
-            samples.parse_reply.push(started.elapsed());
-            if parsed.as_ref().map(Vec::len).ok() != Some(fixture.items.len()) {
-                return Err(BenchError::UnexpectedReply {
-                    request: text,
-                    reply: shorten(reply.as_bytes()),
-                });
-            }
-        }
+    let times = time_requests(
+        server.endpoint(),
+        fixture,
+        operations,
+        Some(&mut samples.parse_reply),
+    )?;
+    for (samples, time) in samples.end_to_end.iter_mut().zip(times) {
+        samples.push(time);
     }
-    drop(socket);
     server.stop()?;
 
     // The handler alone, on the same list and in the same order.
@@ -411,6 +513,7 @@ fn time_operations(
         let handled = service.handle_text(&text);
         samples.in_list[i].push(started.elapsed());
         check(operation, &text, &handled.outcome.text, fixture.show_len)?;
+        samples.reply_bytes[i] = handled.outcome.text.len();
     }
     Ok(growth)
 }
@@ -431,82 +534,6 @@ fn check(operation: Operation, text: &str, reply: &str, show_len: usize) -> Resu
             request: text.to_owned(),
             reply: shorten(reply.as_bytes()),
         })
-    }
-}
-
-impl fmt::Display for LargeReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "Large lists: N distinct elements \"0\"..\"N-1\" appended in order (and the same \
-             shuffled, where said); every repeat starts a fresh server; median of {} repeat{}.",
-            self.config.repeats,
-            if self.config.repeats == 1 { "" } else { "s" },
-        )?;
-        writeln!(
-            f,
-            "  end to end  REQ socket to an in-process zlist server over tcp://127.0.0.1: \
-             send to whole reply received"
-        )?;
-        writeln!(
-            f,
-            "  in the list the server's handler alone (parse, run, build the reply), no sockets"
-        )?;
-        writeln!(
-            f,
-            "  Python      the seed server's list work in python3 on the same elements, this \
-             run; x = Python / in the list"
-        )?;
-        for result in &self.results {
-            writeln!(f)?;
-            let rss = match result.rss_growth {
-                Some(bytes) => Bytes(bytes).to_string(),
-                None => "n/a".to_owned(),
-            };
-            writeln!(
-                f,
-                "N = {}: {} of text; server memory: resident +{rss} when the list was \
-                 loaded (heap estimate {})",
-                Count(result.size as u64),
-                Bytes(result.text_bytes),
-                Bytes(result.heap_estimate),
-            )?;
-            writeln!(
-                f,
-                "  {:<36}  {:>10}  {:>11}  {:>9}  {:>10}  {:>7}",
-                "operation", "end to end", "in the list", "reply", "Python", "x"
-            )?;
-            for op in &result.operations {
-                let (python, ratio) = match op.python {
-                    Some(python) => (
-                        Time(python).to_string(),
-                        format!(
-                            "{:.1}x",
-                            python.as_secs_f64() / op.in_list.as_secs_f64().max(1e-9)
-                        ),
-                    ),
-                    None => ("n/a".to_owned(), "".to_owned()),
-                };
-                writeln!(
-                    f,
-                    "  {:<36}  {:>10}  {:>11}  {:>9}  {:>10}  {:>7}",
-                    op.operation.label(),
-                    Time(op.end_to_end),
-                    Time(op.in_list),
-                    Bytes(op.reply_bytes as u64),
-                    python,
-                    ratio,
-                )?;
-            }
-            writeln!(
-                f,
-                "  {:<36}  {:>10}  {:>11}",
-                "client: parse the mostrar reply",
-                Time(result.parse_reply),
-                "-",
-            )?;
-        }
-        Ok(())
     }
 }
 

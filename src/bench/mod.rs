@@ -8,6 +8,8 @@ pub mod list_ops;
 pub mod live;
 pub mod measure;
 mod mix;
+pub mod plot;
 pub mod python;
+pub mod redis_baseline;
 pub mod redis_process;
 pub mod roundtrip;

@@ -4,17 +4,18 @@
 //! baseline the large-list table's ratios are taken against; it needs `python3`.
 
 use std::collections::HashMap;
-use std::process::Command;
+use std::io::Write as _;
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use crate::bench::large::Operation;
 use crate::bench::measure::median;
 
-/// The Python side: builds the lists as `large::list_items` does (the same xorshift
-/// shuffle), times each operation per repeat, prints `LABEL SECONDS` lines.
-const SCRIPT: &str = r#"
-import sys, time
-n, repeats = int(sys.argv[1]), int(sys.argv[2])
+/// Python that builds `appended` from `n` and defines `shuffled`, as `large::list_items`
+/// does (the same xorshift shuffle).
+macro_rules! lists {
+    () => {
+        r#"
 M = (1 << 64) - 1
 def shuffled(items):
     state = 0x9E3779B97F4A7C15
@@ -28,6 +29,19 @@ def shuffled(items):
 appended = []
 for i in range(n):
     appended.append(str(i))
+"#
+    };
+}
+
+/// The Python side: builds the lists as `large::list_items` does (the same xorshift
+/// shuffle), times each operation per repeat, prints `LABEL SECONDS` lines.
+const SCRIPT: &str = concat!(
+    r#"
+import sys, time
+n, repeats = int(sys.argv[1]), int(sys.argv[2])
+"#,
+    lists!(),
+    r#"
 mixed = shuffled(appended[:])
 last = appended[-1]
 missing = "x" + "9" * (max(len(s) for s in appended) - 1)
@@ -48,7 +62,29 @@ for _ in range(repeats):
     timed("search_shuffled", lambda: missing in b)
     timed("sort_shuffled", lambda: b.sort())
     sys.stdout.flush()
-"#;
+"#
+);
+
+/// The seed's server (the reconstruction the compatibility tests run), serving a list of
+/// `n` elements in the given order (`appended` or `shuffled`) on 127.0.0.1:PORT, its
+/// `[DEBUG]` lines printed as the seed prints them (to nowhere here).
+const SEED_SERVER: &str = concat!(
+    r#"
+import sys
+n, order, port = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+"#,
+    lists!(),
+    r#"
+items = shuffled(appended) if order == "shuffled" else appended
+source = sys.stdin.read()
+assert "lista = []" in source, "the seed server's list is not where it was"
+sys.argv = ["servidorZMQ.py", port]
+exec(source.replace("lista = []", "lista = items", 1), {"__name__": "__main__", "items": items})
+"#
+);
+
+/// The seed's server, as tests/seed/servidorZMQ.py has it.
+const SEED_SOURCE: &str = include_str!("../../tests/seed/servidorZMQ.py");
 
 /// The label the script prints for an operation.
 fn label(operation: Operation) -> &'static str {
@@ -82,6 +118,63 @@ pub fn in_list(size: usize, repeats: usize) -> Option<HashMap<Operation, Duratio
         return None;
     }
     Some(parse(&String::from_utf8_lossy(&output.stdout)))
+}
+
+/// The seed's server in python3, holding a list of N elements from its start, on a free
+/// loopback port; killed when dropped.
+pub struct SeedServer {
+    child: Child,
+    endpoint: String,
+}
+
+impl SeedServer {
+    /// Starts it with `size` elements in `order`; `None`, with a warning logged, without
+    /// `python3` and pyzmq. It may still be building its list when this returns: its
+    /// first request waits for it.
+    pub fn start(size: usize, order: crate::bench::large::Order) -> Option<Self> {
+        let started = (|| -> std::io::Result<Self> {
+            let port = crate::bench::redis_process::free_port()?;
+            let order = match order {
+                crate::bench::large::Order::Appended => "appended",
+                crate::bench::large::Order::Shuffled => "shuffled",
+            };
+            let mut child = Command::new("python3")
+                .args([
+                    "-c",
+                    SEED_SERVER,
+                    &size.to_string(),
+                    order,
+                    &port.to_string(),
+                ])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit())
+                .spawn()?;
+            if let Some(mut stdin) = child.stdin.take() {
+                stdin.write_all(SEED_SOURCE.as_bytes())?;
+            }
+            Ok(Self {
+                child,
+                endpoint: format!("tcp://127.0.0.1:{port}"),
+            })
+        })();
+        started
+            .inspect_err(|error| tracing::warn!("no seed-server column: python3: {error}"))
+            .ok()
+    }
+
+    /// Where it listens.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+}
+
+impl Drop for SeedServer {
+    fn drop(&mut self) {
+        // Already gone is fine: the point is that it is not running.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// Each operation's median from the script's `LABEL SECONDS` lines.

@@ -18,6 +18,9 @@ pub enum RedisProcessError {
         "cannot run redis-server ({0}); install it (Debian/Ubuntu: apt-get install redis-server)"
     )]
     NotInstalled(std::io::Error),
+    /// No `redis-server` on the PATH of a CI run, which must have one.
+    #[error("redis-server is missing in CI (scripts/test.sh installs it with apt-get)")]
+    MissingInCi,
     /// No free loopback port could be found.
     #[error("no free loopback port for redis-server: {0}")]
     NoPort(std::io::Error),
@@ -47,11 +50,30 @@ impl RedisProcess {
             .is_ok_and(|status| status.success())
     }
 
+    /// For tests that need a `redis-server`: whether one can run here. Where none is
+    /// installed this says so on stderr and gives `false` (the test skips), except in CI
+    /// (env `CI` set), where `scripts/test.sh` installs it and its absence is an error.
+    pub fn available_for_tests() -> Result<bool, RedisProcessError> {
+        if Self::available() {
+            return Ok(true);
+        }
+        if std::env::var_os("CI").is_some() {
+            return Err(RedisProcessError::MissingInCi);
+        }
+        eprintln!("skipped: redis-server is not installed");
+        Ok(false)
+    }
+
     /// Starts `redis-server` on a free port of 127.0.0.1, in `dir` (its working
     /// directory), with no snapshots and no append-only file, plus `extra` arguments
     /// (`["--replicaof", "127.0.0.1", "6379"]`, ...); returns once it answers `PING`.
     pub fn start(dir: &Path, extra: &[&str]) -> Result<Self, RedisProcessError> {
         let port = free_port().map_err(RedisProcessError::NoPort)?;
+        Self::start_on(dir, port, extra)
+    }
+
+    /// [`RedisProcess::start`] on this port (a Redis restarted where it was).
+    pub fn start_on(dir: &Path, port: u16, extra: &[&str]) -> Result<Self, RedisProcessError> {
         let child = Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no"])
@@ -119,7 +141,10 @@ mod tests {
     fn a_started_redis_answers_and_is_gone_once_killed() {
         if !RedisProcess::available() {
             // CI installs redis-server (scripts/test.sh); elsewhere its absence is said.
-            assert!(std::env::var_os("CI").is_none(), "redis-server is missing in CI");
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "redis-server is missing in CI"
+            );
             eprintln!("skipped: redis-server is not installed");
             return;
         }

@@ -13,6 +13,7 @@ use crate::net::client::{
     Reply, RequestFailure, RequestId,
 };
 use crate::net::curve::{ClientKeys, CurveKey, KEY_FILE_ENV, KeyPair, SERVER_KEY_ENV};
+use crate::net::endpoint::{self, Role};
 use crate::net::known_servers::{self, KNOWN_SERVERS_ENV, KnownServers, TrustError};
 
 pub mod forget;
@@ -30,15 +31,18 @@ const MAX_TIMEOUT_SECS: f64 = 3600.0;
 /// Where the server is and how patiently to wait for it.
 #[derive(Debug, Clone, Args)]
 pub struct ConnectArgs {
-    /// The server to talk to: tcp://HOST:PORT (or HOST:PORT).
-    #[arg(long, value_name = "tcp://HOST:PORT", env = ENDPOINT_ENV, default_value = DEFAULT_ENDPOINT)]
+    /// The server to talk to: tcp://HOST:PORT (or HOST:PORT); or several servers of one
+    /// list separated by commas (tcp://a:1234,tcp://b:1234), each tried in turn when the one
+    /// in use does not answer.
+    #[arg(long, value_name = "tcp://HOST:PORT[,...]", env = ENDPOINT_ENV, default_value = DEFAULT_ENDPOINT)]
     pub connect: String,
 
     /// Seconds to wait for each reply before trying again (e.g. 2.5 or 0.3).
     #[arg(long, value_name = "SECONDS", default_value = "2.5", value_parser = parse_seconds)]
     pub timeout: Duration,
 
-    /// How many times a request is tried before giving up (1 to 100).
+    /// How many times a request is tried before giving up (1 to 100), at each server of
+    /// --connect.
     #[arg(
         long,
         value_name = "N",
@@ -85,16 +89,15 @@ pub struct CurveArgs {
 impl CurveArgs {
     /// The CURVE keys to use with the server at `endpoint`: the pinned key, else the key
     /// remembered for it or learned on first contact (asked on a terminal, or trusted with
-    /// --trust-new); `None` for a server that does not encrypt.
+    /// --trust-new); `None` for a server that does not encrypt. Several servers (a list
+    /// separated by commas) must share one key, or all not encrypt.
     pub fn resolve(&self, endpoint: &str, timeout: Duration) -> anyhow::Result<Option<ClientKeys>> {
         let server = match &self.server_key {
             Some(key) => CurveKey::from_text_or_file(key).context("invalid --server-key")?,
-            None => {
-                match self.trusted_key(endpoint, timeout.min(known_servers::DISCOVERY_TIMEOUT))? {
-                    Some(key) => key,
-                    None => return Ok(None),
-                }
-            }
+            None => match self.shared_key(endpoint, timeout)? {
+                Some(key) => key,
+                None => return Ok(None),
+            },
         };
         let own = match &self.key_file {
             Some(path) => KeyPair::from_secret_file(path).context("invalid --key-file")?,
@@ -110,6 +113,42 @@ impl CurveArgs {
             None => KnownServers::open_default(),
         }
         .context("cannot read the servers this client trusts")
+    }
+
+    /// Trust on first use for each server of the list: their one key, or `None` when none
+    /// encrypts; servers with different keys (or some without one) are refused, naming them.
+    fn shared_key(&self, connect: &str, timeout: Duration) -> anyhow::Result<Option<CurveKey>> {
+        let timeout = timeout.min(known_servers::DISCOVERY_TIMEOUT);
+        if !connect.contains(endpoint::LIST_SEPARATOR) {
+            // One server, checked as it always was.
+            return self.trusted_key(connect, timeout);
+        }
+        let endpoints =
+            endpoint::normalize_list(connect, Role::Connect).context("invalid --connect")?;
+        if let [one] = endpoints.as_slice() {
+            return self.trusted_key(one, timeout);
+        }
+        let mut keys = Vec::with_capacity(endpoints.len());
+        for endpoint in &endpoints {
+            keys.push(self.trusted_key(endpoint, timeout)?);
+        }
+        if keys.windows(2).all(|pair| pair[0] == pair[1]) {
+            return Ok(keys.first().copied().flatten());
+        }
+        let each = endpoints
+            .iter()
+            .zip(&keys)
+            .map(|(endpoint, key)| match key {
+                Some(key) => format!("{endpoint} has key {}", key.fingerprint()),
+                None => format!("{endpoint} does not encrypt"),
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        anyhow::bail!(
+            "the servers of --connect do not share one CURVE key ({each}); servers of one list \
+             that clients fail over between need the same key pair (zlist server \
+             --curve-secret-file), or give it with --server-key"
+        )
     }
 
     /// Trust on first use: the server's key, checked against the known servers.
@@ -289,12 +328,14 @@ pub(crate) enum Outcome {
     Lost,
 }
 
-/// The longest a request can take: every try may wait twice (`zlist.hello`, then the
-/// request), plus slack.
+/// The longest a request can take: every try, at every server of the list, may wait twice
+/// (`zlist.hello`, then the request), plus slack.
 pub(crate) fn request_bound(options: &ClientOptions) -> Duration {
+    let servers = endpoint::normalize_list(&options.endpoint, Role::Connect)
+        .map_or(1, |list| u32::try_from(list.len()).unwrap_or(u32::MAX));
     options
         .timeout
-        .saturating_mul(options.tries.saturating_mul(2))
+        .saturating_mul(options.tries.saturating_mul(servers).saturating_mul(2))
         .saturating_add(Duration::from_secs(5))
 }
 

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Args;
 
+use crate::net::backend::redis::{RedisOptions, RedisTarget};
 use crate::net::list::RemoteList;
 use crate::net::server::{DEFAULT_BIND, Publish, Server, ServerConfig};
 use crate::net::service::DEFAULT_MAX_REQUEST_BYTES;
@@ -108,6 +109,85 @@ pub struct ServerArgs {
     /// --bind address one port up, e.g. tcp://0.0.0.0:1235; port 0 with a --bind port 0].
     #[arg(long, value_name = "ENDPOINT|off", env = "ZLIST_PUBLISH", value_parser = parse_publish)]
     publish: Option<Publish>,
+
+    /// Keep the list in Redis or Valkey instead of this process, so that any number of
+    /// zlist servers serve one list: redis://[USER:PASS@]HOST:PORT[/DB], or rediss:// for
+    /// TLS. The server then keeps nothing of the list itself (--data only holds its key).
+    #[arg(long, value_name = "URL", env = "ZLIST_REDIS", conflicts_with_all = ["memory", "redis_sentinel"])]
+    redis: Option<String>,
+
+    /// The list's name in Redis: its keys are {NAME}:list, {NAME}:version, ... (one hash
+    /// slot), so several lists can share one Redis.
+    #[arg(long, value_name = "NAME", default_value = crate::net::backend::redis::DEFAULT_KEY, env = "ZLIST_REDIS_KEY")]
+    redis_key: String,
+
+    /// Find the Redis primary through these Sentinels (comma-separated HOST:PORT), and
+    /// follow it to a new primary after a failover. Needs --redis-master.
+    #[arg(
+        long,
+        value_name = "HOST:PORT,...",
+        env = "ZLIST_REDIS_SENTINEL",
+        requires = "redis_master",
+        conflicts_with = "memory"
+    )]
+    redis_sentinel: Option<String>,
+
+    /// The primary's name in the Sentinels' configuration (`sentinel monitor NAME ...`).
+    #[arg(
+        long,
+        value_name = "NAME",
+        env = "ZLIST_REDIS_MASTER",
+        requires = "redis_sentinel"
+    )]
+    redis_master: Option<String>,
+
+    /// Before replying to a change, wait until this many Redis replicas have it (Redis
+    /// WAIT); a change too few replicas confirm in time gets an error reply saying so.
+    #[arg(long, value_name = "N")]
+    redis_wait: Option<usize>,
+
+    /// How long --redis-wait waits for the replicas, in milliseconds.
+    #[arg(
+        long,
+        value_name = "MS",
+        default_value_t = 1000,
+        requires = "redis_wait"
+    )]
+    redis_wait_timeout: u64,
+}
+
+/// The Redis store `--redis` or `--redis-sentinel` asks for, if any.
+fn server_redis(args: &ServerArgs) -> anyhow::Result<Option<RedisOptions>> {
+    let target = match (&args.redis, &args.redis_sentinel, &args.redis_master) {
+        (Some(url), _, _) => RedisTarget::Url(url.trim().to_owned()),
+        (None, Some(sentinels), Some(master)) => {
+            let sentinels: Vec<String> = sentinels
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
+            anyhow::ensure!(
+                !sentinels.is_empty(),
+                "--redis-sentinel needs at least one HOST:PORT"
+            );
+            RedisTarget::Sentinel {
+                sentinels,
+                master: master.clone(),
+            }
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(RedisOptions {
+        target,
+        key: args.redis_key.clone(),
+        wait: args.redis_wait.map(|replicas| {
+            (
+                replicas,
+                std::time::Duration::from_millis(args.redis_wait_timeout),
+            )
+        }),
+    }))
 }
 
 /// Reads `--publish`: `off`, or an address to bind the publisher to.
@@ -282,7 +362,10 @@ impl From<FsyncArg> for crate::net::store::FsyncPolicy {
 /// Where `zlist server` keeps its list, from `--memory`, `--data` and `--fsync`.
 fn server_storage(args: &ServerArgs) -> anyhow::Result<crate::net::store::Storage> {
     use crate::net::store::{DiskOptions, Storage};
-    if args.memory {
+    // With Redis, a data directory (only for the server's key) is used when given.
+    if args.memory
+        || (args.data.is_none() && (args.redis.is_some() || args.redis_sentinel.is_some()))
+    {
         return Ok(Storage::Memory);
     }
     let dir = match &args.data {
@@ -306,7 +389,8 @@ pub fn run(args: ServerArgs) -> anyhow::Result<ExitCode> {
     .context("cannot install the Ctrl-C/SIGTERM handler")?;
 
     let storage = server_storage(&args)?;
-    if storage == crate::net::store::Storage::Memory {
+    let redis = server_redis(&args)?;
+    if redis.is_none() && storage == crate::net::store::Storage::Memory {
         tracing::info!(
             "the list is kept in memory only (--memory): it is lost when the server stops"
         );
@@ -316,6 +400,7 @@ pub fn run(args: ServerArgs) -> anyhow::Result<ExitCode> {
         bind: args.bind,
         max_request_bytes: args.max_request_bytes,
         storage,
+        redis,
         access,
         limits: crate::net::service::Limits {
             max_elements: args.max_elements,

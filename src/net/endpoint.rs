@@ -1,5 +1,7 @@
 //! ZeroMQ endpoints as users type them: `host:port`, `tcp://host:port`, `[::1]:port`,
-//! checked and normalised to what libzmq takes, with errors that show the expected form.
+//! checked and normalised to what libzmq takes, with errors that show the expected form;
+//! and lists of them separated by commas (`tcp://a:1234,tcp://b:1234`), for a client that
+//! fails over from one server to the next.
 
 /// An endpoint string that does not name a TCP (or ipc/inproc) address.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -70,6 +72,40 @@ pub fn normalize(input: &str, role: Role) -> Result<String, EndpointError> {
     Ok(format!("tcp://{host}:{port}"))
 }
 
+/// The separator of an endpoint list, as users type it and as [`join`] writes it.
+pub const LIST_SEPARATOR: char = ',';
+
+/// Checks a list of endpoints separated by commas (spaces around them allowed) and returns
+/// each in libzmq's form, in the order given; a repeat of one already listed (after
+/// normalising: `a:1` and `tcp://a:1` are one) is dropped. A single endpoint is a list of
+/// one. Fails on the first bad endpoint, naming it, or on an empty place in the list.
+pub fn normalize_list(input: &str, role: Role) -> Result<Vec<String>, EndpointError> {
+    if !input.contains(LIST_SEPARATOR) {
+        return normalize(input, role).map(|one| vec![one]);
+    }
+    let mut list: Vec<String> = Vec::new();
+    for piece in input.split(LIST_SEPARATOR) {
+        if piece.trim().is_empty() {
+            return Err(EndpointError {
+                input: input.trim().to_owned(),
+                problem: "an endpoint of the comma-separated list is empty (two commas in a \
+                          row, or one at an end)",
+            });
+        }
+        let endpoint = normalize(piece.trim(), role)?;
+        if !list.contains(&endpoint) {
+            list.push(endpoint);
+        }
+    }
+    Ok(list)
+}
+
+/// An endpoint list as one text, `tcp://a:1234,tcp://b:1234` ([`normalize_list`] reads it
+/// back as it was).
+pub fn join(endpoints: &[String]) -> String {
+    endpoints.join(&LIST_SEPARATOR.to_string())
+}
+
 /// Whether a TCP endpoint's host is an IPv6 literal (the socket then needs `ZMQ_IPV6`).
 pub fn is_ipv6(endpoint: &str) -> bool {
     endpoint
@@ -137,6 +173,66 @@ mod tests {
                 "{bad}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn a_list_is_split_on_commas_and_each_endpoint_normalised() {
+        assert_eq!(
+            normalize_list("tcp://a:1234,tcp://b:1234", Role::Connect).unwrap(),
+            ["tcp://a:1234", "tcp://b:1234"]
+        );
+        assert_eq!(
+            normalize_list(" a:1234 , [::1]:5555 ", Role::Connect).unwrap(),
+            ["tcp://a:1234", "tcp://[::1]:5555"]
+        );
+        let list = normalize_list("a:1,b:2,c:3", Role::Connect).unwrap();
+        assert_eq!(
+            normalize_list(&join(&list), Role::Connect).unwrap(),
+            list,
+            "join reads back"
+        );
+    }
+
+    #[test]
+    fn one_endpoint_is_a_list_of_one_normalised_as_before() {
+        for one in [
+            "127.0.0.1:1234",
+            " tcp://example.org:80 ",
+            "[::1]:1",
+            "ipc:///tmp/x",
+        ] {
+            assert_eq!(
+                normalize_list(one, Role::Connect).unwrap(),
+                [normalize(one, Role::Connect).unwrap()]
+            );
+        }
+        assert_eq!(
+            normalize_list("localhost", Role::Connect),
+            normalize("localhost", Role::Connect).map(|one| vec![one])
+        );
+    }
+
+    #[test]
+    fn repeats_in_a_list_are_collapsed_keeping_the_first_place() {
+        assert_eq!(
+            normalize_list("b:2, a:1, tcp://b:2,a:1", Role::Connect).unwrap(),
+            ["tcp://b:2", "tcp://a:1"]
+        );
+    }
+
+    #[test]
+    fn a_bad_endpoint_in_a_list_is_named() {
+        let err = normalize_list("a:1, b:x, c:3", Role::Connect).unwrap_err();
+        assert_eq!(err.input, "b:x");
+        let text = err.to_string();
+        assert!(text.contains("b:x") && !text.contains("c:3"), "{text}");
+        assert!(text.contains("should look like tcp://HOST:PORT"), "{text}");
+        for gaps in ["a:1,,b:2", "a:1,", ",a:1", " , "] {
+            let err = normalize_list(gaps, Role::Connect).unwrap_err();
+            assert!(err.problem.contains("empty"), "{gaps}: {err}");
+        }
+        // An IPv6 host without brackets cannot be told from a list: it is refused.
+        assert!(normalize_list("::1:80,a:1", Role::Connect).is_err());
     }
 
     #[test]

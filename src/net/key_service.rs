@@ -11,11 +11,11 @@
 //! request loop never sees it.
 
 use std::net::{TcpStream, ToSocketAddrs as _};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::net::curve::{CurveError, CurveKey};
 use crate::net::endpoint::{self, EndpointError, Role};
+use crate::net::inproc::StoppableThread;
 
 /// The one request the key port answers.
 pub const KEY_REQUEST: &str = "zlist.key";
@@ -55,9 +55,6 @@ pub enum KeyServiceError {
         /// What libzmq said.
         source: zmq::Error,
     },
-    /// The thread could not start.
-    #[error("cannot start the key discovery thread: {0}")]
-    Thread(#[source] std::io::Error),
     /// The key port answered something that is no key.
     #[error("the key port {endpoint} answered {reply:?}, which holds no server key: {source}")]
     BadReply {
@@ -90,8 +87,7 @@ pub fn key_endpoint(endpoint: &str, role: Role) -> Result<String, KeyServiceErro
 /// A running key port. Dropping it stops it.
 pub struct KeyService {
     endpoint: String,
-    stop: Option<zmq::Socket>,
-    thread: Option<JoinHandle<()>>,
+    _thread: StoppableThread,
     _context: zmq::Context,
 }
 
@@ -128,19 +124,19 @@ impl KeyService {
             .map_err(zmq_error("reading the bound address"))?
             .unwrap_or_else(|raw| String::from_utf8_lossy(&raw).into_owned());
         // Each key port has its own context, so this in-process address is its own.
-        let (stop_rx, stop_tx) =
-            crate::net::inproc::stop_pair(&context, "inproc://zlist-key-service-stop")
-                .map_err(|(doing, source)| zmq_error(doing)(source))?;
         let reply = format!("{KEY_REQUEST} {VERSION} {key}");
-        let thread = std::thread::Builder::new()
-            .name("zlist-key-service".to_owned())
-            .spawn(move || serve(&router, &stop_rx, &reply))
-            .map_err(KeyServiceError::Thread)?;
+        let thread = StoppableThread::spawn(
+            &context,
+            "inproc://zlist-key-service-stop",
+            "zlist-key-service",
+            router,
+            move |router| serve(router, &reply),
+        )
+        .map_err(|(doing, source)| zmq_error(doing)(source))?;
         tracing::info!(%endpoint, "the server's public key is served for key discovery");
         Ok(Self {
             endpoint,
-            stop: Some(stop_tx),
-            thread: Some(thread),
+            _thread: thread,
             _context: context,
         })
     }
@@ -184,57 +180,26 @@ impl KeyService {
     }
 }
 
-impl Drop for KeyService {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            // The thread may be gone already; then there is nothing to stop.
-            let _ = stop.send(&[][..], zmq::DONTWAIT);
-        }
-        if let Some(thread) = self.thread.take()
-            && thread.join().is_err()
-        {
-            tracing::error!("the key discovery thread panicked");
-        }
-    }
-}
-
-/// Answers `zlist.key` until the stop socket speaks.
-fn serve(router: &zmq::Socket, stop: &zmq::Socket, reply: &str) {
-    loop {
-        let mut items = [
-            router.as_poll_item(zmq::POLLIN),
-            stop.as_poll_item(zmq::POLLIN),
-        ];
-        match zmq::poll(&mut items, -1) {
-            Ok(_) => {}
+/// Answers the `zlist.key` requests queued now (a bounded batch).
+fn serve(router: &zmq::Socket, reply: &str) {
+    for _ in 0..256 {
+        let mut frames = match router.recv_multipart(zmq::DONTWAIT) {
+            Ok(frames) => frames,
             Err(zmq::Error::EINTR) => continue,
-            Err(error) => {
-                tracing::error!("key discovery stopped: {error}");
-                return;
-            }
-        }
-        if items[1].is_readable() {
-            return;
-        }
-        for _ in 0..256 {
-            let mut frames = match router.recv_multipart(zmq::DONTWAIT) {
-                Ok(frames) => frames,
-                Err(zmq::Error::EINTR) => continue,
-                Err(_) => break,
-            };
-            // REP's envelope: up to and including the first empty frame.
-            let Some(delimiter) = frames.iter().position(Vec::is_empty) else {
-                continue;
-            };
-            let body = frames.split_off(delimiter + 1);
-            let answer = match body.as_slice() {
-                [request] if request.trim_ascii() == KEY_REQUEST.as_bytes() => reply,
-                _ => ONLY_KEYS,
-            };
-            frames.push(answer.as_bytes().to_vec());
-            if let Err(error) = router.send_multipart(frames, 0) {
-                tracing::debug!("key reply not delivered: {error}");
-            }
+            Err(_) => break,
+        };
+        // REP's envelope: up to and including the first empty frame.
+        let Some(delimiter) = frames.iter().position(Vec::is_empty) else {
+            continue;
+        };
+        let body = frames.split_off(delimiter + 1);
+        let answer = match body.as_slice() {
+            [request] if request.trim_ascii() == KEY_REQUEST.as_bytes() => reply,
+            _ => ONLY_KEYS,
+        };
+        frames.push(answer.as_bytes().to_vec());
+        if let Err(error) = router.send_multipart(frames, 0) {
+            tracing::debug!("key reply not delivered: {error}");
         }
     }
 }

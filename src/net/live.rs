@@ -141,11 +141,19 @@ pub struct Snapshot {
 
 /// The reply to `zlist.snapshot`: `zlist.snapshot EPOCH VERSION ['a', 'b']`.
 pub fn snapshot_reply(epoch: Epoch, version: u64, items: &[String]) -> String {
-    let list_bytes = items.iter().map(|i| i.len() + 4).sum();
+    snapshot_reply_of_items(epoch, version, items).0
+}
+
+/// [`snapshot_reply_and_list_start`] of elements in a slice (a list read from Redis).
+pub fn snapshot_reply_of_items<S: AsRef<str>>(
+    epoch: Epoch,
+    version: u64,
+    items: &[S],
+) -> (String, usize) {
+    let list_bytes = items.iter().map(|i| i.as_ref().len() + 4).sum();
     snapshot_reply_with(epoch, version, list_bytes, |out| {
         repr::write_list_repr(items, out);
     })
-    .0
 }
 
 /// The reply to `zlist.snapshot`, and where its `LIST` starts: the tail from there is the
@@ -593,7 +601,9 @@ impl Tracker {
                 } => {
                     if epoch != have_epoch {
                         self.resync(Resync::NewEpoch)
-                    } else if version != have {
+                    } else if version > have {
+                        // Lower is no loss: the snapshot came from a shared store (Redis)
+                        // ahead of what this server had published yet; those updates follow.
                         self.resync(Resync::Behind {
                             have,
                             server: version,
@@ -1011,6 +1021,11 @@ mod tests {
         t.on_snapshot(E, 3, 0);
         let beat = |epoch, version| Published::Heartbeat { epoch, version };
         assert_eq!(t.on_published(beat(E, 3)), Step::Nothing);
+        assert_eq!(
+            t.on_published(beat(E, 2)),
+            Step::Nothing,
+            "a lagging publisher"
+        );
         assert_eq!(
             t.on_published(beat(E, 4)),
             Step::Resync(Resync::Behind { have: 3, server: 4 })

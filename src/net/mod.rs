@@ -1,5 +1,6 @@
 //! The wire and the list: protocol, list model, server and client worker, with no UI.
 pub mod access;
+pub mod backend;
 pub mod client;
 pub mod curve;
 pub mod endpoint;

@@ -11,11 +11,13 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::net::access::{AccessPolicy, Permission};
+use crate::net::backend::redis::{Follower, RedisBackend, RedisOptions};
+use crate::net::backend::{BackendError, ListBackend};
 use crate::net::curve::{self, CurveError};
 use crate::net::endpoint::{self, EndpointError, Role};
-use crate::net::inproc;
 use crate::net::key_service::KeyService;
 use crate::net::list::RemoteList;
+use crate::net::live;
 use crate::net::monitor::PeerCounter;
 use crate::net::protocol;
 use crate::net::service::{DEFAULT_MAX_REQUEST_BYTES, Limits, ListService};
@@ -24,7 +26,7 @@ use crate::net::store::{Storage, Store, StoreError};
 use outbox::{Admission, Outbox};
 pub use outbox::{Budgets, DEFAULT_MAX_QUEUED, DEFAULT_MAX_QUEUED_PER_CLIENT};
 use publisher::Publisher;
-use security::{answer_zap, configure_access, start_zap_handler};
+use security::{ZapHandler, configure_access};
 
 /// The seed's address: every interface, port 1234.
 pub const DEFAULT_BIND: &str = "tcp://0.0.0.0:1234";
@@ -103,6 +105,8 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// Budgets for replies waiting to be sent (to clients that do not read them).
     pub reply_budgets: Budgets,
+    /// Keep the list in this Redis (shared with other servers) instead of `storage`.
+    pub redis: Option<RedisOptions>,
     /// Live updates: off by default for the library (`zlist server` and the desktop app's
     /// embedded server turn them on, one port up).
     pub publish: Publish,
@@ -130,6 +134,7 @@ impl Default for ServerConfig {
             bind: DEFAULT_BIND.to_owned(),
             max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
             storage: Storage::Memory,
+            redis: None,
             access: AccessPolicy::default(),
             limits: Limits::default(),
             reply_budgets: Budgets::default(),
@@ -177,6 +182,9 @@ pub enum ServerError {
     /// The data directory could not be loaded, or the final snapshot not written.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The Redis store could not be set up.
+    #[error(transparent)]
+    Redis(#[from] crate::net::backend::redis::RedisStoreError),
     /// CURVE was asked for and this build cannot encrypt.
     #[error(transparent)]
     Curve(#[from] CurveError),
@@ -189,6 +197,15 @@ pub enum ServerError {
     /// The server thread panicked (a bug).
     #[error("the server thread stopped unexpectedly")]
     Panicked,
+}
+
+impl From<BackendError> for ServerError {
+    fn from(error: BackendError) -> Self {
+        match error {
+            BackendError::Store(error) => Self::Store(error),
+            BackendError::Redis(error) => Self::Redis(error),
+        }
+    }
 }
 
 fn bind_hint(error: zmq::Error) -> &'static str {
@@ -216,8 +233,13 @@ pub struct Server {
     publish_endpoint: Option<String>,
     /// Serves a CURVE server's public key for key discovery; stops when the server drops.
     key_service: Option<KeyService>,
-    stop: Option<zmq::Socket>,
+    /// The server's own connection to its ROUTER, over which it is told to stop.
+    control: Option<zmq::Socket>,
     thread: Option<JoinHandle<Result<RemoteList, ServerError>>>,
+    /// Answers authentication requests; stops after the request loop.
+    zap: Option<ZapHandler>,
+    /// A shared store's change-feed follower, stopped after the server loop.
+    follower: Option<Follower>,
 }
 
 impl std::fmt::Debug for Server {
@@ -246,6 +268,17 @@ impl Server {
                 return Err(CurveError::Unavailable.into());
             }
         }
+        if let Some(options) = &config.redis {
+            let backend = RedisBackend::open(options)?;
+            let from = backend.live_position();
+            let service = ListService::with_backend(backend, config.max_request_bytes);
+            let redis = options.clone();
+            return Self::serve_with(config, bind, service, move |context| {
+                let (feed, feed_id) = control_peer(context, "feed")?;
+                let follower = Follower::start(&redis, from, feed)?;
+                Ok(Some((feed_id, follower)))
+            });
+        }
         let service = match &config.storage {
             Storage::Memory => ListService::new(list, config.max_request_bytes),
             Storage::Disk(options) => {
@@ -258,12 +291,25 @@ impl Server {
                 ListService::with_store(store, recovered, list, config.max_request_bytes)?
             }
         };
+        Self::serve_with(config, bind, service, |_| Ok(None))
+    }
+
+    /// Starts serving `service` on `bind`; `feed` starts a shared store's follower, whose
+    /// changes the server publishes: it returns the routing id of the follower's control
+    /// connection, on which they arrive.
+    fn serve_with<B: ListBackend>(
+        config: ServerConfig,
+        bind: String,
+        service: ListService<B>,
+        feed: impl FnOnce(&zmq::Context) -> Result<Option<(Vec<u8>, Follower)>, ServerError>,
+    ) -> Result<Self, ServerError> {
         let mut service = service;
         service.set_limits(config.limits);
         let context = zmq::Context::new();
+        let (feed_id, follower) = feed(&context)?.unzip();
         // The ZAP handler must be bound before the server socket, so that no connection is
         // ever let in unchecked.
-        let zap = start_zap_handler(&context, &config.access)?;
+        let zap = ZapHandler::start(&context, &config.access)?;
         let router = context
             .socket(zmq::ROUTER)
             .map_err(zmq_error("creating the server socket"))?;
@@ -282,7 +328,7 @@ impl Server {
                 &context,
                 address,
                 &config.access,
-                &service,
+                service.epoch(),
                 config.skip_every_nth_update(),
             )
         };
@@ -344,8 +390,14 @@ impl Server {
             tracing::info!(endpoint = %publish_endpoint, "publishing live updates");
         }
 
-        let (stop_rx, stop_tx) = inproc::stop_pair(&context, "inproc://zlist-server-stop")
-            .map_err(|(doing, source)| zmq_error(doing)(source))?;
+        router
+            .bind(CONTROL_ENDPOINT)
+            .map_err(zmq_error("binding the control endpoint"))?;
+        let (control, stop_id) = control_peer(&context, "stop")?;
+        let control_ids = ControlIds {
+            stop: stop_id,
+            feed: feed_id,
+        };
 
         tracing::info!(%endpoint, "server listening");
         let thread = std::thread::Builder::new()
@@ -354,8 +406,7 @@ impl Server {
                 let mut router = router;
                 serve(
                     &mut router,
-                    &stop_rx,
-                    zap.map(|zap| (zap, config.access)),
+                    &control_ids,
                     publisher,
                     peers,
                     service,
@@ -367,8 +418,10 @@ impl Server {
             endpoint,
             publish_endpoint,
             key_service,
-            stop: Some(stop_tx),
+            control: Some(control),
             thread: Some(thread),
+            zap,
+            follower,
         })
     }
 
@@ -402,14 +455,17 @@ impl Server {
     }
 
     fn shut_down(&mut self) -> Result<RemoteList, ServerError> {
-        if let Some(stop) = self.stop.take() {
+        if let Some(control) = self.control.take() {
             // If the thread already ended, nobody reads this and that is fine.
-            let _ = stop.send("", zmq::DONTWAIT);
+            let _ = control.send_multipart([&b""[..], STOP], zmq::DONTWAIT);
         }
-        match self.thread.take() {
+        let list = match self.thread.take() {
             Some(thread) => thread.join().map_err(|_| ServerError::Panicked)?,
             None => Ok(RemoteList::default()),
-        }
+        };
+        self.zap = None;
+        self.follower = None;
+        list
     }
 }
 
@@ -466,14 +522,14 @@ struct Peers {
 
 impl Peers {
     /// Takes in the monitors' news and tells the service the counts.
-    fn report(&mut self, service: &mut ListService) {
+    fn report<B: ListBackend>(&mut self, service: &mut ListService<B>) {
         let subscribers = self.subscribers.as_mut().map(PeerCounter::count);
         service.set_peers(self.clients.count(), subscribers);
         self.next_drain = Instant::now() + PEER_DRAIN_INTERVAL;
     }
 
     /// Reports the counts when the periodic drain is due; says whether it was.
-    fn tick(&mut self, now: Instant, service: &mut ListService) -> bool {
+    fn tick<B: ListBackend>(&mut self, now: Instant, service: &mut ListService<B>) -> bool {
         let due = now >= self.next_drain;
         if due {
             self.report(service);
@@ -487,29 +543,57 @@ impl Peers {
 /// to this thread.
 const HELD_RETRY_INTERVAL: Duration = Duration::from_millis(2);
 
-/// The server loop: answers requests (and authentication requests), publishes every
-/// applied change and a heartbeat a second, until the stop socket speaks.
-fn serve(
+/// The in-process endpoint of the ROUTER over which the server's owner stops it (the
+/// context is the server's own, so the name is unique).
+const CONTROL_ENDPOINT: &str = "inproc://zlist-server-control";
+
+/// What the owner sends over the control connection to stop the loop.
+const STOP: &[u8] = b"stop";
+
+/// The routing ids of the server's own in-process connections to its ROUTER.
+struct ControlIds {
+    /// The owner's: a message on it stops the loop.
+    stop: Vec<u8>,
+    /// A shared store's follower's: each message on it is a live update or heartbeat to
+    /// publish.
+    feed: Option<Vec<u8>>,
+}
+
+/// A DEALER of the server's own connected to [`CONTROL_ENDPOINT`] (bound by the ROUTER
+/// before or after), with a random routing id that no remote peer can know: `zlist-ROLE-`
+/// and random hex. Returns it and its id. In-process connections skip ZAP and encryption:
+/// only this process can make one.
+fn control_peer(context: &zmq::Context, role: &str) -> Result<(zmq::Socket, Vec<u8>), ServerError> {
+    let control = context
+        .socket(zmq::DEALER)
+        .map_err(zmq_error("creating a control socket"))?;
+    control.set_linger(0).map_err(zmq_error("setting linger"))?;
+    // A routing id that starts with a zero byte is reserved to libzmq: this one is text.
+    let id = format!("zlist-{role}-{:016x}", live::Epoch::random().0).into_bytes();
+    control
+        .set_identity(&id)
+        .map_err(zmq_error("setting a control routing id"))?;
+    control
+        .connect(CONTROL_ENDPOINT)
+        .map_err(zmq_error("connecting a control socket"))?;
+    Ok((control, id))
+}
+
+/// The server loop: answers requests, publishes every applied change and a heartbeat a
+/// second, until its owner says stop over the control connection. It blocks in one
+/// receive on the ROUTER (with a timeout at the next timer: the store's flush, the
+/// heartbeat, the peer count, held requests), which is as few system calls per request as
+/// a bare REP echo makes.
+fn serve<B: ListBackend>(
     router: &mut zmq::Socket,
-    stop: &zmq::Socket,
-    zap: Option<(zmq::Socket, AccessPolicy)>,
+    control: &ControlIds,
     mut publisher: Option<Publisher>,
     mut peers: Peers,
-    mut service: ListService,
+    mut service: ListService<B>,
     mut outbox: Outbox,
 ) -> Result<RemoteList, ServerError> {
+    let mut timeout = -1;
     loop {
-        let mut items = vec![
-            router.as_poll_item(zmq::POLLIN),
-            stop.as_poll_item(zmq::POLLIN),
-        ];
-        let zap_item = zap.as_ref().map(|(zap, _)| {
-            items.push(zap.as_poll_item(zmq::POLLIN));
-            items.len() - 1
-        });
-        // Wake up for the store's periodic work (the `everysec` flush), the next
-        // heartbeat, the peer count and held requests, rounded up to whole milliseconds so
-        // the loop never spins.
         let now = Instant::now();
         let wait = [
             service.next_tick(),
@@ -522,28 +606,46 @@ fn serve(
         .into_iter()
         .flatten()
         .min();
-        let timeout = wait.map_or(-1, |wait| {
-            i64::try_from(wait.as_micros().div_ceil(1000)).unwrap_or(i64::MAX)
+        // Rounded up to whole milliseconds so the loop never spins.
+        let wanted = wait.map_or(-1, |wait| {
+            i32::try_from(wait.as_micros().div_ceil(1000)).unwrap_or(i32::MAX)
         });
-        zmq::poll(&mut items, timeout).map_err(zmq_error("waiting for requests"))?;
-        let readable = |index: Option<usize>| index.is_some_and(|i| items[i].is_readable());
-        let (stop_ready, zap_ready) = (readable(Some(1)), readable(zap_item));
-        drop(items);
+        if wanted != timeout {
+            router
+                .set_rcvtimeo(wanted)
+                .map_err(zmq_error("setting the receive timeout"))?;
+            timeout = wanted;
+        }
+        let received = match recv_request(router) {
+            Ok(request) => Some(request),
+            Err(zmq::Error::EAGAIN | zmq::Error::EINTR) => None,
+            Err(source) => {
+                return Err(ServerError::Zmq {
+                    doing: "receiving a request",
+                    source,
+                });
+            }
+        };
+        let mut received = received;
+        if let Some(frames) = &received
+            && let Some(id) = frames.first()
+        {
+            if id[..] == control.stop[..] {
+                break;
+            }
+            if control.feed.as_deref() == Some(&id[..]) {
+                forward_feed(&frames[1..], &mut service, publisher.as_mut());
+                received = None;
+            }
+        }
         service.tick();
-        if peers.tick(Instant::now(), &mut service) {
+        let now = Instant::now();
+        if peers.tick(now, &mut service) {
             outbox.sweep();
             service.set_reply_queue(outbox.status());
         }
-        if stop_ready {
-            break;
-        }
-        if let Some((zap, policy)) = &zap
-            && zap_ready
-        {
-            answer_zap(zap, policy)?;
-        }
         if let Some(publisher) = &mut publisher {
-            publisher.tick(Instant::now(), service.version());
+            publisher.tick(now, service.version());
         }
         let mut server = Serving {
             router: &mut *router,
@@ -558,21 +660,10 @@ fn serve(
                 server.answer(request);
             }
         }
-        // Then what is queued now, a bounded batch, then look at the stop socket again.
-        for _ in 0..256 {
-            match recv_request(server.router) {
-                Ok(request) => match server.outbox.admit(request) {
-                    Admission::Now(request) => server.answer(request),
-                    Admission::Held | Admission::Dropped => {}
-                },
-                Err(zmq::Error::EAGAIN) => break,
-                Err(zmq::Error::EINTR) => continue,
-                Err(source) => {
-                    return Err(ServerError::Zmq {
-                        doing: "receiving a request",
-                        source,
-                    });
-                }
+        if let Some(request) = received {
+            match server.outbox.admit(request) {
+                Admission::Now(request) => server.answer(request),
+                Admission::Held | Admission::Dropped => {}
             }
         }
     }
@@ -581,33 +672,57 @@ fn serve(
     Ok(list)
 }
 
-/// Receives one whole message, if one is queued, as its frames.
+/// Publishes a live update or heartbeat that a shared store's follower read from its change
+/// feed, and notes how far the server's live updates now are.
+fn forward_feed<B: ListBackend>(
+    frames: &[zmq::Message],
+    service: &mut ListService<B>,
+    publisher: Option<&mut Publisher>,
+) {
+    let frames: Vec<Vec<u8>> = frames.iter().map(|frame| frame.to_vec()).collect();
+    match live::decode(&frames) {
+        Ok(live::Published::Update(update)) => {
+            service.backend_mut().followed(update.epoch, update.version);
+            if let Some(publisher) = publisher {
+                publisher.set_epoch(update.epoch);
+                publisher.publish(update.version, &update.effect);
+            }
+        }
+        Ok(live::Published::Heartbeat { epoch, version }) => {
+            service.backend_mut().followed(epoch, version);
+            if let Some(publisher) = publisher {
+                publisher.set_epoch(epoch);
+            }
+        }
+        Ok(live::Published::Welcome) | Err(_) => {}
+    }
+}
+
+/// Receives one whole message as its frames, waiting up to the socket's receive timeout
+/// for its first frame (the rest of a message arrives with its first frame).
 fn recv_request(router: &zmq::Socket) -> Result<outbox::Request, zmq::Error> {
     let mut frames = Vec::with_capacity(3);
-    let mut flags = zmq::DONTWAIT;
     loop {
         let mut frame = zmq::Message::new();
-        router.recv(&mut frame, flags)?;
+        router.recv(&mut frame, 0)?;
         let more = frame.get_more();
         frames.push(frame);
         if !more {
             return Ok(frames);
         }
-        // The rest of a message arrives with its first frame.
-        flags = 0;
     }
 }
 
 /// What answering a request needs, borrowed from the server loop.
-struct Serving<'a> {
+struct Serving<'a, B: ListBackend> {
     router: &'a mut zmq::Socket,
-    service: &'a mut ListService,
+    service: &'a mut ListService<B>,
     publisher: Option<&'a mut Publisher>,
     peers: &'a mut Peers,
     outbox: &'a mut Outbox,
 }
 
-impl Serving<'_> {
+impl<B: ListBackend> Serving<'_, B> {
     /// Handles one message from the ROUTER socket: `[peer id, envelope..., "", body...]`.
     /// A change it applied is published just before the reply goes out: libzmq's I/O
     /// thread then usually wakes once for both (each wake-up of another thread costs more
@@ -645,7 +760,10 @@ impl Serving<'_> {
         }
         let body: Vec<&[u8]> = body.iter().map(|frame| &frame[..]).collect();
         let handled = self.service.handle_frames_as(&body, permission);
-        if let (Some(publisher), Some(effect)) = (&mut self.publisher, &handled.effect) {
+        // A shared store's changes are published from its feed, in the store's order.
+        if let (Some(publisher), Some(effect), false) =
+            (&mut self.publisher, &handled.effect, B::SHARED)
+        {
             publisher.publish(self.service.version(), effect);
         }
         if let Some(request) = body.last() {

@@ -2,16 +2,17 @@
 //! reply out, and the list changed only by a valid command. With a store, every change is
 //! journaled before it is applied and acknowledged.
 
-use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use crate::net::access::Permission;
-use crate::net::list::{Effect, Outcome, Plan, RemoteList, ReplyText};
-use crate::net::live::{self, Epoch};
+use crate::net::backend::memory::MemoryBackend;
+use crate::net::backend::{BackendError, ListBackend};
+use crate::net::list::{Effect, Outcome, RemoteList, ReplyText};
+use crate::net::live::Epoch;
 use crate::net::protocol::{self, Command, Request, RequestError, RequestTag};
 use crate::net::status::{ReplyQueue, ServerStatus};
-use crate::net::store::{Recovered, Store, StoreError, TagEntry};
+use crate::net::store::{Recovered, Store, StoreError};
 
 /// Default largest request accepted, in bytes.
 pub const DEFAULT_MAX_REQUEST_BYTES: usize = 1024 * 1024;
@@ -80,8 +81,9 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// The error reply for a command that would break a limit on `list`.
-    fn refusal(&self, command: &Command, list: &RemoteList) -> Option<Outcome> {
+    /// The error reply for a command that would break a limit on a list of `len`
+    /// elements and `bytes` bytes.
+    pub(crate) fn refusal(&self, command: &Command, len: usize, bytes: usize) -> Option<Outcome> {
         let element = match command {
             Command::Append(element) | Command::Insert { element, .. } => element,
             Command::ReplaceAt {
@@ -90,45 +92,61 @@ impl Limits {
                 // The list keeps its length; only the bytes it gains count.
                 let growth = element.len().saturating_sub(expected.len());
                 return self
-                    .too_big(element)
-                    .or_else(|| self.over_bytes(list.bytes(), growth, element.len()));
+                    .too_big(element.len())
+                    .or_else(|| self.over_bytes(bytes, growth, element.len()));
             }
             _ => return None,
         };
-        if let Some(refusal) = self.too_big(element) {
+        if let Some(refusal) = self.too_big(element.len()) {
             return Some(refusal);
         }
-        let len = list.len();
         if len >= self.max_elements {
-            return Some(Outcome::error(format!(
-                "Erro: a lista já tem {len} elementos, o máximo deste servidor; \
-                 remova algum antes de acrescentar."
-            )));
+            return Some(Self::full(len));
         }
-        self.over_bytes(list.bytes(), element.len(), element.len())
+        self.over_bytes(bytes, element.len(), element.len())
     }
 
-    /// The refusal of an element over the size cap.
-    fn too_big(&self, element: &str) -> Option<Outcome> {
-        (element.len() > self.max_element_bytes).then(|| {
-            Outcome::error(format!(
-                "Erro: o elemento tem {} bytes; o máximo deste servidor é {} bytes.",
-                element.len(),
-                self.max_element_bytes
-            ))
-        })
+    /// The refusal of a change to a list that already has `len` elements, the most it may.
+    pub(crate) fn full(len: usize) -> Outcome {
+        Outcome::error(format!(
+            "Erro: a lista já tem {len} elementos, o máximo deste servidor; \
+             remova algum antes de acrescentar."
+        ))
+    }
+
+    /// The refusal of an element of `size` bytes, when that is over the size cap.
+    pub(crate) fn too_big(&self, size: usize) -> Option<Outcome> {
+        (size > self.max_element_bytes).then(|| self.too_big_reply(size))
+    }
+
+    /// The refusal of an element of `size` bytes, over the size cap.
+    pub(crate) fn too_big_reply(&self, size: usize) -> Outcome {
+        Outcome::error(format!(
+            "Erro: o elemento tem {size} bytes; o máximo deste servidor é {} bytes.",
+            self.max_element_bytes
+        ))
     }
 
     /// The refusal of a change that would grow a list of `bytes` by `growth` bytes past
     /// the cap on its total size (`element` bytes is the size of the element it adds).
-    fn over_bytes(&self, bytes: usize, growth: usize, element: usize) -> Option<Outcome> {
-        (bytes.saturating_add(growth) > self.max_list_bytes).then(|| {
-            Outcome::error(format!(
-                "Erro: a lista já tem {bytes} bytes e o elemento tem {element}; o máximo deste \
-                 servidor é {} bytes; remova algum antes de acrescentar.",
-                self.max_list_bytes
-            ))
-        })
+    pub(crate) fn over_bytes(
+        &self,
+        bytes: usize,
+        growth: usize,
+        element: usize,
+    ) -> Option<Outcome> {
+        (bytes.saturating_add(growth) > self.max_list_bytes)
+            .then(|| self.over_bytes_reply(bytes, element))
+    }
+
+    /// The refusal of an element of `element` bytes added to a list of `bytes`, past the
+    /// cap on its total size.
+    pub(crate) fn over_bytes_reply(&self, bytes: usize, element: usize) -> Outcome {
+        Outcome::error(format!(
+            "Erro: a lista já tem {bytes} bytes e o elemento tem {element}; o máximo deste \
+             servidor é {} bytes; remova algum antes de acrescentar.",
+            self.max_list_bytes
+        ))
     }
 }
 
@@ -137,6 +155,7 @@ impl Limits {
 /// every reply until the list changes.
 #[derive(Debug)]
 struct Rendering {
+    epoch: Epoch,
     version: u64,
     whole: Arc<String>,
     list_start: usize,
@@ -164,23 +183,15 @@ impl Handled {
     }
 }
 
-/// The list and everything needed to answer requests about it.
+/// The list's store and everything needed to answer requests about it.
 #[derive(Debug)]
-pub struct ListService {
-    list: RemoteList,
+pub struct ListService<B: ListBackend = MemoryBackend> {
+    /// Where the list lives.
+    backend: B,
     max_request_bytes: usize,
-    tags: TagMemory,
     features: Vec<(String, String)>,
-    /// Where changes are journaled; `None` keeps the list in memory only.
-    store: Option<Store>,
     /// Caps on the list and its elements.
     limits: Limits,
-    /// Whether the last journal write failed (so the failure is logged once per run).
-    store_failing: bool,
-    /// This run's identity, random per start (live updates).
-    epoch: Epoch,
-    /// How many changes this run has applied: the list's version (live updates).
-    version: u64,
     /// When this run started (`zlist.status`).
     started: Instant,
     /// Requests answered, and how many of them with an error (`zlist.status`).
@@ -197,19 +208,43 @@ pub struct ListService {
     rendering: Option<Rendering>,
 }
 
-impl ListService {
-    /// A service over `list` that refuses requests over `max_request_bytes`.
+impl ListService<MemoryBackend> {
+    /// A service over `list`, in this process's memory, that refuses requests over
+    /// `max_request_bytes`.
     pub fn new(list: RemoteList, max_request_bytes: usize) -> Self {
+        Self::with_backend(MemoryBackend::new(list), max_request_bytes)
+    }
+
+    /// A service over a loaded data directory (see [`MemoryBackend::with_store`]).
+    pub fn with_store(
+        store: Store,
+        recovered: Recovered,
+        initial: RemoteList,
+        max_request_bytes: usize,
+    ) -> Result<Self, StoreError> {
+        let backend = MemoryBackend::with_store(store, recovered, initial)?;
+        Ok(Self::with_backend(backend, max_request_bytes))
+    }
+
+    /// The store changes are journaled to, if any.
+    pub fn store(&self) -> Option<&Store> {
+        self.backend.store()
+    }
+
+    /// The list as it is now.
+    pub fn list(&self) -> &RemoteList {
+        self.backend.list()
+    }
+}
+
+impl<B: ListBackend> ListService<B> {
+    /// A service over `backend` that refuses requests over `max_request_bytes`.
+    pub fn with_backend(backend: B, max_request_bytes: usize) -> Self {
         Self {
-            list,
+            backend,
             max_request_bytes,
-            tags: TagMemory::default(),
             features: vec![("tags".to_owned(), "1".to_owned())],
-            store: None,
             limits: Limits::default(),
-            store_failing: false,
-            epoch: Epoch::random(),
-            version: 0,
             started: Instant::now(),
             requests: 0,
             errors: 0,
@@ -221,56 +256,31 @@ impl ListService {
         }
     }
 
-    /// A service over a loaded data directory: the recovered list, and the recovered
-    /// request tags (so a retry reaching the restarted server is still recognised). A new,
-    /// empty data directory starts with `initial` instead (written as its first snapshot);
-    /// a directory that already holds a list ignores `initial`.
-    pub fn with_store(
-        mut store: Store,
-        recovered: Recovered,
-        initial: RemoteList,
-        max_request_bytes: usize,
-    ) -> Result<Self, StoreError> {
-        let mut list = recovered.list;
-        if recovered.report.fresh && !initial.is_empty() {
-            store.snapshot_now(&initial.iter().collect::<Vec<_>>(), &[])?;
-            list = initial;
-        }
-        let mut service = Self::new(list, max_request_bytes);
-        let (now, unix_ms) = (Instant::now(), unix_ms_now());
-        for tag in recovered.tags {
-            service.tags.restore(tag, now, unix_ms);
-        }
-        service.store = Some(store);
-        Ok(service)
+    /// The store.
+    pub fn backend(&self) -> &B {
+        &self.backend
     }
 
-    /// The store changes are journaled to, if any.
-    pub fn store(&self) -> Option<&Store> {
-        self.store.as_ref()
+    /// The store, to tell it what the server saw (a shared store's change feed).
+    pub fn backend_mut(&mut self) -> &mut B {
+        &mut self.backend
     }
 
     /// How long until [`ListService::tick`] has work to do, if it has any.
     pub fn next_tick(&self) -> Option<Duration> {
-        self.store.as_ref()?.next_tick(Instant::now())
+        self.backend.next_tick()
     }
 
     /// Periodic work of the store (the `everysec` flush); call it at least as often as
     /// [`ListService::next_tick`] asks.
     pub fn tick(&mut self) {
-        if let Some(store) = &mut self.store {
-            store.tick(Instant::now());
-        }
+        self.backend.tick();
     }
 
-    /// Stops: with a store, writes a final snapshot (see [`Store::close`]). Returns the list
-    /// as it was at the end.
-    pub fn close(self) -> Result<RemoteList, StoreError> {
-        if let Some(store) = self.store {
-            let tags = self.tags.entries(Instant::now(), unix_ms_now());
-            store.close(&self.list.iter().collect::<Vec<_>>(), &tags)?;
-        }
-        Ok(self.list)
+    /// Stops: with a data directory, writes a final snapshot. Returns the list this
+    /// process held at the end (empty for a store outside it).
+    pub fn close(self) -> Result<RemoteList, BackendError> {
+        self.backend.close()
     }
 
     /// Announces a `key=value` feature in the reply to `zlist.hello`.
@@ -278,20 +288,17 @@ impl ListService {
         self.features.push((key.to_owned(), value.to_owned()));
     }
 
-    /// The list as it is now.
-    pub fn list(&self) -> &RemoteList {
-        &self.list
-    }
-
-    /// This run's epoch: random per start, so clients can tell a restarted server.
+    /// The epoch of the live updates this server publishes: random per start of an
+    /// in-process list, so clients can tell a restarted server.
     pub fn epoch(&self) -> Epoch {
-        self.epoch
+        self.backend.live_position().0
     }
 
-    /// The list's version: how many changes this run has applied (0 at start). The
-    /// change a [`Handled`] reports is the one that made this version.
+    /// The version of the live updates this server publishes: for an in-process list,
+    /// how many changes this run has applied (0 at start). The change a [`Handled`]
+    /// reports is the one that made this version.
     pub fn version(&self) -> u64 {
-        self.version
+        self.backend.live_position().1
     }
 
     /// Sets the caps on the list's size and on each element.
@@ -314,39 +321,56 @@ impl ListService {
 
     /// The current version's rendering: its `zlist.snapshot` reply, whose tail is its
     /// `mostrar` reply; rendered at the first read of the version, then shared.
-    fn rendering(&mut self) -> &Rendering {
-        if self
+    fn rendering(&mut self) -> Result<&Rendering, Outcome> {
+        let position = self.backend.position()?;
+        let cached = self
             .rendering
             .as_ref()
-            .is_some_and(|r| r.version != self.version)
-        {
+            .is_some_and(|r| (r.epoch, r.version) == position);
+        if !cached {
+            // Dropped first: only replies still on their way out keep the old text alive.
             self.rendering = None;
+            let rendered = self.backend.render()?;
+            self.rendering = Some(Rendering {
+                epoch: rendered.epoch,
+                version: rendered.version,
+                whole: Arc::new(rendered.whole),
+                list_start: rendered.list_start,
+            });
         }
-        let (epoch, version, items) = (self.epoch, self.version, &self.list);
-        self.rendering.get_or_insert_with(|| {
-            let (whole, list_start) = live::snapshot_reply_and_list_start(epoch, version, items);
-            Rendering {
-                version,
-                whole: Arc::new(whole),
-                list_start,
-            }
+        self.rendering.as_ref().ok_or_else(|| {
+            Outcome::error("Erro: a lista não pôde ser lida; tente de novo.".to_owned())
         })
     }
 
     /// The reply to `mostrar`, shared with every other read of this version.
-    fn show_reply(&mut self) -> ReplyText {
-        let rendering = self.rendering();
-        let (whole, start) = (&rendering.whole, rendering.list_start);
-        // `list_start` is where the list's text was appended, a character boundary: the
-        // copy is never made.
-        ReplyText::shared(whole.clone(), start).unwrap_or_else(|| whole[start..].into())
+    fn show_reply(&mut self) -> Outcome {
+        match self.rendering() {
+            Ok(rendering) => {
+                let (whole, start) = (&rendering.whole, rendering.list_start);
+                // `list_start` is where the list's text was appended, a character
+                // boundary: the copy is never made.
+                Outcome::ok(
+                    ReplyText::shared(whole.clone(), start)
+                        .unwrap_or_else(|| whole[start..].into()),
+                )
+            }
+            Err(error) => error,
+        }
     }
 
     /// The reply to `zlist.snapshot`, shared with every other read of this version.
-    fn snapshot_reply(&mut self) -> ReplyText {
-        let whole = self.rendering().whole.clone();
-        // Position 0 is always a character boundary.
-        ReplyText::shared(whole.clone(), 0).unwrap_or_else(|| whole.as_str().into())
+    fn snapshot_reply(&mut self) -> Outcome {
+        match self.rendering() {
+            Ok(rendering) => {
+                let whole = rendering.whole.clone();
+                // Position 0 is always a character boundary.
+                Outcome::ok(
+                    ReplyText::shared(whole.clone(), 0).unwrap_or_else(|| whole.as_str().into()),
+                )
+            }
+            Err(error) => error,
+        }
     }
 
     /// Says who may connect, for `zlist.status` (e.g. `token`).
@@ -355,25 +379,21 @@ impl ListService {
     }
 
     /// The server's health as `zlist.status` reports it.
-    pub fn status(&self) -> ServerStatus {
+    pub fn status(&mut self) -> ServerStatus {
+        let size = self.backend.size().unwrap_or_default();
         ServerStatus {
             server: format!("zlist/{}", env!("CARGO_PKG_VERSION")),
             uptime: Duration::from_secs(self.started.elapsed().as_secs()),
             clients: self.clients,
             subscribers: self.subscribers,
-            elements: self.list.len(),
-            bytes: self.list.bytes(),
+            elements: size.elements,
+            bytes: size.bytes,
             max_bytes: Some(self.limits.max_list_bytes),
             replies: self.reply_queue,
-            changes: self.version,
+            changes: self.version(),
             requests: self.requests,
             errors: self.errors,
-            storage: if self.store.is_some() {
-                "disk"
-            } else {
-                "memory"
-            }
-            .to_owned(),
+            storage: self.backend.storage().to_owned(),
             access: self.access.clone(),
         }
     }
@@ -452,208 +472,39 @@ impl ListService {
                 }
                 Handled::answer(Outcome::ok(protocol::hello_reply(&features)))
             }
-            Request::Snapshot => Handled::answer(Outcome::ok(self.snapshot_reply())),
+            Request::Snapshot => Handled::answer(self.snapshot_reply()),
             Request::Status => Handled::answer(Outcome::ok(self.status().to_string())),
-            Request::Tagged { tag, command } => self.execute_tagged(tag, &command),
+            Request::Tagged { tag, command } => self.execute(&command, Some(&tag)),
         }
     }
 
-    /// Plans the command, journals the change (when there is a store), applies it, and
-    /// remembers the reply for the request's tag, if any. A change that could not be
-    /// journaled is refused and its tag not remembered, so that a retry can still apply it.
-    fn execute(&mut self, command: &Command, tag: Option<(RequestTag, Instant)>) -> Handled {
-        let plan = match self.limits.refusal(command, &self.list) {
-            Some(refusal) => Plan::Answer(refusal),
-            None if matches!(command, Command::Show) => {
-                Plan::Answer(Outcome::ok(self.show_reply()))
-            }
-            None => self.list.plan(command),
-        };
-        let (effect, reply) = match plan {
-            Plan::Answer(outcome) => {
-                if let Some((tag, now)) = tag {
-                    self.tags.remember(tag, outcome.clone(), now);
-                }
-                return Handled::answer(outcome);
-            }
-            Plan::Change { effect, reply } => (effect, reply),
-        };
-        if let Some(store) = &mut self.store {
-            let stamp = tag.as_ref().map(|(tag, _)| TagEntry {
-                client: tag.client.clone(),
-                seq: tag.seq,
-                outcome: Outcome::ok(reply.clone()),
-                unix_ms: unix_ms_now(),
-            });
-            if let Err(error) = store.append(&effect, stamp.as_ref()) {
-                let reason = match &error {
-                    StoreError::Write { source, .. } | StoreError::Io { source, .. } => {
-                        source.to_string()
-                    }
-                    other => other.to_string(),
-                };
-                if self.store_failing {
-                    tracing::debug!("change refused: {error}");
-                } else {
-                    self.store_failing = true;
-                    tracing::error!(
-                        "{error}; changes are refused until the disk accepts writes again, \
-                         reads keep working"
-                    );
-                }
-                let text = format!(
-                    "Erro: não foi possível gravar a alteração no disco ({reason}); nada foi \
-                     alterado."
-                );
-                return Handled::answer(Outcome::error(text));
-            }
-            if self.store_failing {
-                self.store_failing = false;
-                tracing::info!("the journal accepts changes again");
-            }
+    /// Carries out one command through the store; `mostrar` is answered from the shared
+    /// rendering of the list's version (and, tagged, recorded as a read).
+    fn execute(&mut self, command: &Command, tag: Option<&RequestTag>) -> Handled {
+        if !matches!(command, Command::Show) {
+            let executed = self.backend.execute(command, tag, &self.limits);
+            return Handled {
+                outcome: executed.outcome,
+                effect: executed.effect.map(|(_, effect)| effect),
+            };
         }
-        // Planned against this very list a moment ago, so it fits (a true invariant).
-        let applied = self.list.apply(effect.clone());
-        debug_assert!(applied.is_ok(), "a fresh plan always applies");
-        if applied.is_ok() {
-            self.version += 1;
-            // Dropped now: only replies still on their way out keep the old text alive.
-            self.rendering = None;
-        }
-        // Remembered before a compaction, so the snapshot has it with the change it made.
-        if let Some((tag, now)) = tag {
-            self.tags.remember(tag, Outcome::ok(reply.clone()), now);
-        }
-        if let Some(store) = &mut self.store
-            && store.wants_compaction()
+        if let Some(tag) = tag
+            && let Some(outcome) = self.backend.recall(tag)
         {
-            let tags = self.tags.entries(Instant::now(), unix_ms_now());
-            if let Err(error) = store.compact(&self.list.iter().collect::<Vec<_>>(), &tags) {
-                tracing::error!(
-                    "cannot compact the journal: {error}; no change is lost (the journal \
-                     keeps them), and compaction is tried again later"
-                );
-            }
+            return Handled::answer(outcome);
         }
-        Handled {
-            outcome: Outcome::ok(reply),
-            effect: applied.is_ok().then_some(effect),
+        let outcome = self.show_reply();
+        if let Some(tag) = tag {
+            self.backend.remember_read(tag, &outcome);
         }
-    }
-
-    fn execute_tagged(&mut self, tag: RequestTag, command: &Command) -> Handled {
-        let now = Instant::now();
-        match self.tags.recall(&tag, now) {
-            Recall::Repeat(outcome) => {
-                tracing::debug!(%tag, "repeated request: answered again, not applied again");
-                Handled::answer(outcome)
-            }
-            Recall::Stale { last } => Handled::answer(Outcome::error(format!(
-                "Erro: o pedido {tag} é mais antigo que o último deste cliente ({last}); \
-                 não foi aplicado."
-            ))),
-            Recall::New => self.execute(command, Some((tag, now))),
-        }
-    }
-}
-
-/// Each client's last tagged request and its reply, for answering retries.
-#[derive(Debug, Default)]
-struct TagMemory {
-    last: HashMap<String, Remembered>,
-}
-
-#[derive(Debug)]
-struct Remembered {
-    seq: u64,
-    outcome: Outcome,
-    at: Instant,
-}
-
-enum Recall {
-    New,
-    Repeat(Outcome),
-    Stale { last: u64 },
-}
-
-/// Now, in milliseconds since the Unix epoch (0 if the clock is before 1970).
-fn unix_ms_now() -> u64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
-impl TagMemory {
-    /// Remembers a tag loaded from disk, as of when it was answered; one older than
-    /// [`TAG_MEMORY`] is forgotten already.
-    fn restore(&mut self, entry: TagEntry, now: Instant, now_unix_ms: u64) {
-        let age = Duration::from_millis(now_unix_ms.saturating_sub(entry.unix_ms));
-        if age > TAG_MEMORY {
-            return;
-        }
-        let tag = RequestTag {
-            client: entry.client,
-            seq: entry.seq,
-        };
-        self.remember(tag, entry.outcome, now.checked_sub(age).unwrap_or(now));
-    }
-
-    /// The tags still remembered, with when each was answered, for a snapshot.
-    fn entries(&self, now: Instant, now_unix_ms: u64) -> Vec<TagEntry> {
-        self.last
-            .iter()
-            .filter(|(_, r)| now.duration_since(r.at) <= TAG_MEMORY)
-            .map(|(client, r)| {
-                let age = u64::try_from(now.duration_since(r.at).as_millis()).unwrap_or(u64::MAX);
-                TagEntry {
-                    client: client.clone(),
-                    seq: r.seq,
-                    outcome: r.outcome.clone(),
-                    unix_ms: now_unix_ms.saturating_sub(age),
-                }
-            })
-            .collect()
-    }
-
-    fn recall(&self, tag: &RequestTag, now: Instant) -> Recall {
-        match self.last.get(&tag.client) {
-            Some(r) if now.duration_since(r.at) > TAG_MEMORY => Recall::New,
-            Some(r) if r.seq == tag.seq => Recall::Repeat(r.outcome.clone()),
-            Some(r) if r.seq > tag.seq => Recall::Stale { last: r.seq },
-            _ => Recall::New,
-        }
-    }
-
-    fn remember(&mut self, tag: RequestTag, outcome: Outcome, now: Instant) {
-        if self.last.len() >= TAG_MEMORY_CLIENTS && !self.last.contains_key(&tag.client) {
-            self.last
-                .retain(|_, r| now.duration_since(r.at) <= TAG_MEMORY);
-            if self.last.len() >= TAG_MEMORY_CLIENTS {
-                // Still full of live clients: forget the one heard from longest ago.
-                let oldest = self
-                    .last
-                    .iter()
-                    .min_by_key(|(_, r)| r.at)
-                    .map(|(client, _)| client.clone());
-                if let Some(oldest) = oldest {
-                    self.last.remove(&oldest);
-                }
-            }
-        }
-        self.last.insert(
-            tag.client,
-            Remembered {
-                seq: tag.seq,
-                outcome,
-                at: now,
-            },
-        );
+        Handled::answer(outcome)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::net::live;
 
     fn service() -> ListService {
         ListService::new(RemoteList::default(), 64)
@@ -897,20 +748,6 @@ mod tests {
         assert_ne!(service().epoch(), s.epoch(), "every run has its own epoch");
     }
 
-    #[test]
-    fn tag_memory_stays_bounded() {
-        let mut memory = TagMemory::default();
-        let now = Instant::now();
-        for i in 0..TAG_MEMORY_CLIENTS + 10 {
-            let tag = RequestTag {
-                client: format!("c{i}"),
-                seq: 1,
-            };
-            memory.remember(tag, Outcome::ok("ok"), now);
-        }
-        assert_eq!(memory.last.len(), TAG_MEMORY_CLIENTS);
-    }
-
     fn disk_service(dir: &std::path::Path) -> ListService {
         let (store, recovered) =
             Store::open(&crate::net::store::DiskOptions::new(dir)).expect("store opens");
@@ -922,7 +759,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut s = disk_service(dir.path());
         reply(&mut s, "append antes");
-        if let Some(store) = &mut s.store {
+        if let Some(store) = s.backend.store_mut() {
             store.break_journal_for_test();
         }
         let first = s.handle_text("append x").outcome.text;

@@ -36,6 +36,8 @@ pub struct StatusView<'a> {
     /// The list's size and whether it is live ([`Language::list_summary`]), once a list
     /// arrived.
     pub summary: Option<&'a str>,
+    /// The server that answered last, when the client has several to fail over between.
+    pub server: Option<&'a str>,
 }
 
 /// What the user asked in the status line.
@@ -89,6 +91,11 @@ pub fn status_ui(
         }
         if let Some(summary) = view.summary {
             ui.label(egui::RichText::new(summary).strong());
+            ui.separator();
+        }
+        if let Some(server) = view.server {
+            ui.label(egui::RichText::new(language.server_in_use(server)).weak())
+                .on_hover_text(t.server_in_use_tip);
             ui.separator();
         }
         if view.pending > 0 {

@@ -179,6 +179,16 @@ fn large_times_every_operation_and_reports_the_reply_size() {
         }
         assert!(text.contains("Python"), "{text}");
     }
+    // The seed's own server and Redis in the same run, where CI installs them
+    // (scripts/test.sh: pyzmq and redis-server).
+    if std::env::var_os("CI").is_some() {
+        for op in &result.operations {
+            assert!(op.seed.is_some(), "{op:?}");
+            assert!(op.redis.is_some(), "{op:?}");
+        }
+        assert!(report.redis_version.is_some());
+        assert!(result.redis_memory.is_some_and(|bytes| bytes > 0));
+    }
 }
 
 #[test]
@@ -211,6 +221,67 @@ fn zlist_bench_prints_the_roundtrip_and_large_list_tables() {
             assert!(stdout.contains(text), "{text:?} missing:\n{stdout}");
         }
     }
+}
+
+#[test]
+fn zlist_bench_plot_draws_the_roundtrip_and_large_list_charts_as_svg() {
+    let dir = tempfile::tempdir().unwrap();
+    let charts = dir.path().join("charts");
+    let output = Command::new(env!("CARGO_BIN_EXE_zlist"))
+        .args([
+            "bench",
+            "--clients",
+            "1,2",
+            "--seconds",
+            "0.1",
+            "--rounds",
+            "1",
+        ])
+        .args([
+            "--sizes",
+            "100,1000",
+            "--repeats",
+            "1",
+            "--only",
+            "roundtrip",
+        ])
+        .arg("--plot")
+        .arg(&charts)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    let svg = std::fs::read_to_string(charts.join("roundtrip.svg")).unwrap();
+    assert!(svg.starts_with("<svg"), "{svg}");
+    for text in ["zlist server", "bare REP echo", "round trips / s"] {
+        assert!(svg.contains(text), "{text:?} missing from the chart");
+    }
+    assert!(stdout.contains("chart: "), "{stdout}");
+    // Only the parts that ran are drawn.
+    assert!(!charts.join("large-lists.svg").exists());
+
+    let report = large::run(
+        &LargeConfig {
+            sizes: vec![100, 1000],
+            repeats: 1,
+        },
+        &mut no_progress(),
+    )
+    .unwrap();
+    let files = zlist::bench::plot::draw(&charts, None, Some(&report)).unwrap();
+    assert_eq!(files, [charts.join("large-lists.svg")]);
+    let svg = std::fs::read_to_string(&files[0]).unwrap();
+    for op in Operation::ON_APPENDED
+        .into_iter()
+        .chain(Operation::ON_SHUFFLED)
+    {
+        assert!(
+            svg.contains(op.label()),
+            "{} missing from the chart",
+            op.label()
+        );
+    }
+    assert!(svg.contains("zlist, end to end"));
 }
 
 #[test]

@@ -112,7 +112,7 @@ fn states(seen: &[ClientEvent]) -> Vec<ConnectionState> {
         .collect()
 }
 
-fn debug_texts(seen: &[ClientEvent]) -> Vec<String> {
+pub(crate) fn debug_texts(seen: &[ClientEvent]) -> Vec<String> {
     seen.iter()
         .filter_map(|event| match event {
             ClientEvent::Debug(line) => Some(line.text.clone()),

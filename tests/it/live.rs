@@ -48,7 +48,7 @@ fn server_list(endpoint: &str) -> Vec<String> {
 
 /// A live client engine and what its driver has seen: the list built from its events,
 /// the live states, the replies and the debug trail.
-struct Follower {
+pub(crate) struct Follower {
     handle: ClientHandle,
     events: Receiver<ClientEvent>,
     replica: Replica,
@@ -59,7 +59,7 @@ struct Follower {
 }
 
 impl Follower {
-    fn start(endpoint: &str) -> Self {
+    pub(crate) fn start(endpoint: &str) -> Self {
         Self::with_token(endpoint, None)
     }
 
@@ -153,7 +153,7 @@ impl Follower {
         self.states.last()
     }
 
-    fn wait_live(&mut self) {
+    pub(crate) fn wait_live(&mut self) {
         self.wait_until("the live state", |f| {
             f.state() == Some(&LiveState::Live) && f.replica.position().is_some()
         });
@@ -164,7 +164,7 @@ impl Follower {
     }
 
     /// Waits until this driver's list is the server's.
-    fn wait_converged(&mut self, server: &str) {
+    pub(crate) fn wait_converged(&mut self, server: &str) {
         let mut expected = server_list(server);
         let deadline = Instant::now() + WAIT;
         while self.items() != expected {
@@ -180,18 +180,18 @@ impl Follower {
         }
     }
 
-    fn send(&self, command: Command) -> RequestId {
+    pub(crate) fn send(&self, command: Command) -> RequestId {
         self.handle.send(command)
     }
 
     /// Waits for the reply to `id`.
-    fn reply(&mut self, id: RequestId) -> String {
+    pub(crate) fn reply(&mut self, id: RequestId) -> String {
         self.wait_until("a reply", |f| f.replies.contains_key(&id));
         self.replies[&id].clone()
     }
 
     /// Whether this engine sent a `mostrar` (it should not need to).
-    fn asked_for_the_list(&self) -> bool {
+    pub(crate) fn asked_for_the_list(&self) -> bool {
         self.trail
             .iter()
             .any(|line| line.contains("Enviando comando ao servidor: mostrar"))

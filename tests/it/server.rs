@@ -9,7 +9,7 @@ use zlist::net::server::ServerConfig;
 use crate::support::{req_socket, request, request_bytes, start_server, start_server_with};
 
 /// The seed document's example session, request by request, with the seed server's replies.
-const SEED_SESSION: &[(&str, &str)] = &[
+pub(crate) const SEED_SESSION: &[(&str, &str)] = &[
     ("mostrar", "[]"),
     ("append 3", "Elemento '3' adicionado."),
     ("append 3", "Elemento '3' adicionado."),

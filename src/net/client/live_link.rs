@@ -96,11 +96,13 @@ impl Live {
         self.link = None;
     }
 
-    /// After a `zlist.hello` answered by `kind`: subscribes to the publisher it announces
-    /// (keeping a subscription to the same one), or says there is none.
+    /// After a `zlist.hello` answered by `kind` at `server` (the endpoint in use): subscribes
+    /// to the publisher it announces (keeping a subscription to the same one; another
+    /// server's publisher starts afresh, from a snapshot), or says there is none.
     pub(super) fn follow(
         &mut self,
         kind: &ServerKind,
+        server: &str,
         context: &zmq::Context,
         config: &Config,
         events: &Events,
@@ -112,7 +114,7 @@ impl Live {
             self.set(LiveState::Unavailable(NotLive::NotPublished), events);
             return;
         };
-        let Some(endpoint) = publisher_endpoint(&config.endpoint, announced) else {
+        let Some(endpoint) = publisher_endpoint(server, announced) else {
             self.link = None;
             self.set(
                 LiveState::Unavailable(NotLive::BadAnnouncement(announced.to_owned())),

@@ -7,6 +7,11 @@
 //! applied twice: a zlist server gets them tagged (`zlist.req CLIENT:SEQ COMMAND`), and a
 //! seed server never gets a change resent (the user decides). See `docs/protocol.md`.
 //!
+//! Given several endpoints, it fails over as the Guide's Freelance pattern does: a try
+//! that times out moves on to the next server of the list (round robin), which gets the
+//! same request with the same tag, so servers that share one list apply it at most once;
+//! [`ClientEvent::Switched`] says which server answered instead of which.
+//!
 //! This file holds the driver's API (options, handle, events, errors); `worker` the poll
 //! loop, `rules` what it decides, `live_link` the live subscription, and [`trail`] every
 //! Portuguese word the engine writes, failures included.
@@ -26,6 +31,7 @@ use crate::net::protocol::{self, Command, ServerKind};
 
 mod live_link;
 mod rules;
+mod servers;
 pub mod trail;
 mod worker;
 
@@ -47,11 +53,13 @@ pub type Waker = Box<dyn Fn() + Send + 'static>;
 /// Where and how patiently to talk to a server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientOptions {
-    /// `tcp://HOST:PORT` or `HOST:PORT`; normalised by [`spawn`].
+    /// `tcp://HOST:PORT` or `HOST:PORT`, or several separated by commas (servers of one
+    /// list, tried in turn when one does not answer); normalised by [`spawn`]
+    /// ([`endpoint::normalize_list`]).
     pub endpoint: String,
     /// How long one try waits for a reply.
     pub timeout: Duration,
-    /// How many times a request is tried before it fails (at least 1).
+    /// How many times a request is tried at each endpoint before it fails (at least 1).
     pub tries: u32,
     /// The server's access token, presented with ZeroMQ's PLAIN mechanism; `None` connects
     /// without one (the NULL mechanism, as the seed's client does).
@@ -137,6 +145,14 @@ pub enum ClientEvent {
     },
     /// What answered `zlist.hello`, once per connection.
     Server(ServerKind),
+    /// Several endpoints: a server answered after others did not (the engine went on to
+    /// it). Its later replies come from it too, until it does not answer in turn.
+    Switched {
+        /// The server that answered (normalised).
+        answered: String,
+        /// The servers that did not answer before it, in the order they were tried.
+        unanswered: Vec<String>,
+    },
     /// The connection's state changed.
     Connection(ConnectionState),
     /// One line of the debug trail, like the seed's `[DEBUG]` lines.
@@ -236,6 +252,9 @@ pub struct Reply {
     pub command: Option<Command>,
     /// The reply text, as the server sent it.
     pub text: String,
+    /// The server that answered (normalised); for a request answered without sending
+    /// (`tries` 0), the one it was meant for.
+    pub endpoint: String,
     /// Whether the reply reports a failure ([`protocol::is_error_reply`]).
     pub is_error: bool,
     /// From the last try's send to its reply.
@@ -249,16 +268,16 @@ pub struct Reply {
 /// Why a request got no reply.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RequestFailure {
-    /// Every try timed out.
+    /// Every try timed out (with several endpoints, at each of them).
     #[error(
         "no reply from {endpoint} after {tries} {tries_word} of {secs}; is the server running?",
         tries_word = if *tries == 1 { "try" } else { "tries" },
         secs = Secs(*timeout)
     )]
     NoReply {
-        /// The server's address.
+        /// The server's address; several endpoints are joined with commas.
         endpoint: String,
-        /// How many tries were made.
+        /// How many tries were made (at all endpoints together).
         tries: u32,
         /// How long each try waited.
         timeout: Duration,
@@ -330,9 +349,9 @@ pub enum ConnectionState {
     /// The server refused the handshake: wrong or missing token, or a CURVE key it does not
     /// admit.
     AuthFailed,
-    /// The last request got no reply after all tries.
+    /// The last request got no reply after all tries (at every endpoint).
     Unreachable {
-        /// How many tries were made.
+        /// How many tries were made, at all endpoints together.
         tries: u32,
     },
 }
@@ -387,6 +406,7 @@ static WAKE_SERIAL: AtomicU64 = AtomicU64::new(0);
 /// joined, within a fraction of a second.
 pub struct ClientHandle {
     endpoint: String,
+    endpoints: Vec<String>,
     orders: Option<Sender<Order>>,
     next_id: AtomicU64,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -404,13 +424,13 @@ impl std::fmt::Debug for ClientHandle {
     }
 }
 
-/// Starts the worker thread. Fails only for malformed options (a bad endpoint, zero tries
-/// or a zero timeout) or when the thread cannot start.
+/// Starts the worker thread. Fails only for malformed options (a bad endpoint in the list,
+/// zero tries or a zero timeout) or when the thread cannot start.
 pub fn spawn(
     options: ClientOptions,
     waker: Waker,
 ) -> Result<(ClientHandle, Receiver<ClientEvent>), ClientError> {
-    let endpoint = endpoint::normalize(&options.endpoint, Role::Connect)?;
+    let endpoints = endpoint::normalize_list(&options.endpoint, Role::Connect)?;
     if options.tries == 0 {
         return Err(ClientError::Options("at least 1 try is needed"));
     }
@@ -431,7 +451,7 @@ pub fn spawn(
     let context = zmq::Context::new();
     let (wake_tx, wake_rx) = wake_pair(&context).map_err(ClientError::Socket)?;
     let config = worker::Config {
-        endpoint: endpoint.clone(),
+        endpoints: endpoints.clone(),
         timeout: options.timeout,
         tries: options.tries,
         token,
@@ -452,7 +472,8 @@ pub fn spawn(
         })
         .map_err(ClientError::Thread)?;
     let handle = ClientHandle {
-        endpoint,
+        endpoint: endpoint::join(&endpoints),
+        endpoints,
         orders: Some(order_tx),
         next_id: AtomicU64::new(1),
         thread: Some(thread),
@@ -521,9 +542,15 @@ impl ClientHandle {
         }
     }
 
-    /// The server's address, normalised (`tcp://HOST:PORT`).
+    /// The server's address, normalised (`tcp://HOST:PORT`); several are joined with
+    /// commas ([`endpoint::join`]).
     pub fn endpoint(&self) -> &str {
         &self.endpoint
+    }
+
+    /// The servers' addresses, normalised, in the order they are tried.
+    pub fn endpoints(&self) -> &[String] {
+        &self.endpoints
     }
 
     fn queue(&self, text: String, command: Option<Command>) -> RequestId {

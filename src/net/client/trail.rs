@@ -136,6 +136,16 @@ pub(super) fn connecting(endpoint: &str) -> String {
     format!("Cliente tentando conectar ao servidor {endpoint}")
 }
 
+/// The worker starts with several servers to fail over between.
+pub(super) fn connecting_list(endpoints: &[String]) -> String {
+    format!(
+        "Cliente tentando conectar ao servidor {}; se ele não responder, aos seguintes, na \
+         ordem: {}",
+        endpoints.first().map_or("", String::as_str),
+        endpoints.get(1..).unwrap_or_default().join(", ")
+    )
+}
+
 /// Queued requests dropped at the driver's order.
 pub(super) fn cancelled(count: usize) -> String {
     format!("{count} pedido(s) na fila cancelado(s).")
@@ -149,9 +159,12 @@ pub(super) fn request_failed(request: &str, why: &RequestFailure) -> String {
     closed(&format!("Pedido '{request}' falhou: {}", failure(why)))
 }
 
-/// A request goes out.
-pub(super) fn sending(request: &str) -> String {
-    format!("Enviando comando ao servidor: {request}")
+/// A request goes out (to `server`, named when there are several).
+pub(super) fn sending(request: &str, server: Option<&str>) -> String {
+    match server {
+        Some(server) => format!("Enviando comando ao servidor {server}: {request}"),
+        None => format!("Enviando comando ao servidor: {request}"),
+    }
 }
 
 /// A change goes out tagged; `tag` is the wire's first two words.
@@ -162,9 +175,12 @@ pub(super) fn tagged(tag: &str) -> String {
 /// The request is on its way.
 pub(super) const WAITING: &str = "Aguardando resposta do servidor...";
 
-/// A reply came.
-pub(super) fn received(reply: &str) -> String {
-    format!("Resposta recebida do servidor: {reply}")
+/// A reply came (from `server`, named when there are several).
+pub(super) fn received(reply: &str, server: Option<&str>) -> String {
+    match server {
+        Some(server) => format!("Resposta recebida do servidor {server}: {reply}"),
+        None => format!("Resposta recebida do servidor: {reply}"),
+    }
 }
 
 /// The reply to `mostrar` is not a list.
@@ -217,6 +233,49 @@ pub(super) fn timed_out(timeout: Duration, attempt: u32, tries: u32) -> String {
         "Sem resposta em {} (tentativa {attempt} de {tries}); {more}.",
         Secs(timeout)
     )
+}
+
+/// Several servers: `from` gave no reply in time (on try `attempt` of all, when a request's),
+/// and `to` is asked next (`None`: the request's tries are spent).
+pub(super) fn switching(
+    from: &str,
+    timeout: Duration,
+    attempt: Option<(u32, u32)>,
+    to: Option<&str>,
+) -> String {
+    let attempt = attempt.map_or_else(String::new, |(attempt, tries)| {
+        format!(" (tentativa {attempt} de {tries})")
+    });
+    let next = match to {
+        Some(to) => format!("passando para o servidor {to}"),
+        None => "desistindo".to_owned(),
+    };
+    format!(
+        "Sem resposta de {from} em {}{attempt}; {next}.",
+        Secs(timeout)
+    )
+}
+
+/// Several servers: `answered` answered after the `unanswered` did not.
+pub fn switched(answered: &str, unanswered: &[String]) -> String {
+    let verb = if unanswered.len() == 1 {
+        "não respondeu"
+    } else {
+        "não responderam"
+    };
+    format!(
+        "Servidor {answered} respondeu ({} {verb})",
+        list_words(unanswered, "e")
+    )
+}
+
+/// Items as a sentence lists them: `a`, `a e b`, `a, b e c` (with `and` for `e`).
+pub fn list_words(items: &[String], and: &str) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} {and} {last}", rest.join(", ")),
+    }
 }
 
 /// A request the seed's server would crash on, answered without sending it.
@@ -405,6 +464,48 @@ mod tests {
         assert_eq!(sentences("o cliente parou"), "o cliente parou.");
         assert_eq!(capitalized(&sentences("é isso; é")), "É isso. É.");
         assert_eq!(closed("Pronto?"), "Pronto?");
+    }
+
+    #[test]
+    fn a_switch_names_the_server_that_answered_and_those_that_did_not() {
+        let (a, b, c) = ("tcp://a:1234", "tcp://b:1234", "tcp://c:1234");
+        assert_eq!(
+            switched(b, &[a.to_owned()]),
+            "Servidor tcp://b:1234 respondeu (tcp://a:1234 não respondeu)"
+        );
+        assert_eq!(
+            switched(c, &[a.to_owned(), b.to_owned()]),
+            "Servidor tcp://c:1234 respondeu (tcp://a:1234 e tcp://b:1234 não responderam)"
+        );
+        let list = [a.to_owned(), b.to_owned(), c.to_owned()];
+        assert_eq!(
+            list_words(&list, "and"),
+            "tcp://a:1234, tcp://b:1234 and tcp://c:1234"
+        );
+        assert_eq!(
+            switching(a, Duration::from_millis(300), Some((1, 4)), Some(b)),
+            "Sem resposta de tcp://a:1234 em 0.3 s (tentativa 1 de 4); passando para o \
+             servidor tcp://b:1234."
+        );
+        assert!(switching(a, Duration::from_secs(1), Some((4, 4)), None).ends_with("desistindo."));
+    }
+
+    #[test]
+    fn with_one_server_the_trail_is_the_seeds() {
+        assert_eq!(
+            sending("mostrar", None),
+            "Enviando comando ao servidor: mostrar"
+        );
+        assert_eq!(received("[]", None), "Resposta recebida do servidor: []");
+        assert_eq!(
+            sending("mostrar", Some("tcp://b:1")),
+            "Enviando comando ao servidor tcp://b:1: mostrar"
+        );
+        let both = connecting_list(&["tcp://a:1".to_owned(), "tcp://b:1".to_owned()]);
+        assert!(
+            both.contains("tcp://a:1") && both.contains("tcp://b:1"),
+            "{both}"
+        );
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! The worker thread: owns the REQ socket and its monitor (and, for a live client, the SUB
 //! socket of the server's updates) and runs queued requests one at a time, Lazy Pirate
-//! style (poll with a timeout, then close, reopen and retry).
+//! style (poll with a timeout, then close, reopen and retry). Given several endpoints, a
+//! try that times out moves on to the next one (the Guide's Freelance pattern, round
+//! robin): the same request, with the same tag, goes to the next server, which stays the
+//! server in use while it answers.
 //!
 //! The worker never blocks for long: when idle it polls its wake-up socket (the handle
 //! pings it after every order), the monitor and the SUB socket in short slices; while a
@@ -20,6 +23,7 @@ use crossbeam_channel::{Receiver, Sender, TryRecvError};
 
 use super::live_link::Live;
 use super::rules::{self, Plan};
+use super::servers::Servers;
 use super::{
     ClientEvent, ConnectionState, DebugLine, Order, Queued, Reply, RequestFailure, RequestId,
     Waker, trail,
@@ -42,7 +46,8 @@ static MONITOR_SERIAL: AtomicU64 = AtomicU64::new(0);
 
 /// The worker's settings, already checked.
 pub(crate) struct Config {
-    pub(crate) endpoint: String,
+    /// The servers, normalised, in the order they are tried (at least one).
+    pub(crate) endpoints: Vec<String>,
     pub(crate) timeout: Duration,
     pub(crate) tries: u32,
     pub(crate) token: Option<Token>,
@@ -94,6 +99,7 @@ pub(crate) fn run(
         context,
         client_id: rules::random_client_id(),
         seq: 0,
+        servers: Servers::new(config.endpoints.clone()),
         socket: None,
         server: None,
         state: ConnectionState::Connecting,
@@ -107,10 +113,11 @@ pub(crate) fn run(
         live: Live::default(),
     };
     worker.events.emit(ClientEvent::Connection(worker.state));
-    worker.events.debug(
-        tracing::Level::DEBUG,
-        trail::connecting(&worker.config.endpoint),
-    );
+    let connecting = match worker.servers.all() {
+        [one] => trail::connecting(one),
+        several => trail::connecting_list(several),
+    };
+    worker.events.debug(tracing::Level::DEBUG, connecting);
     worker.reopen();
     worker.serve();
     worker.stop();
@@ -170,6 +177,8 @@ struct Worker {
     context: zmq::Context,
     client_id: String,
     seq: u64,
+    /// The servers, and the one in use.
+    servers: Servers,
     socket: Option<Link>,
     /// Who answered `zlist.hello` on this connection; `None` until asked.
     server: Option<ServerKind>,
@@ -288,7 +297,7 @@ impl Worker {
         let is_change = command.as_ref().is_some_and(Command::is_change);
         // Set once the change has gone out: from then on only a tagged retry may resend it.
         let mut tagged_wire: Option<String> = None;
-        let tries = self.config.tries;
+        let tries = self.servers.total_tries(self.config.tries);
         for attempt in 1..=tries {
             match self.ensure_server(attempt) {
                 Hello::Known => {}
@@ -313,8 +322,10 @@ impl Worker {
                     return Flow::Continue;
                 }
             };
-            self.events
-                .debug(rules::trail_level(&text), trail::sending(&text));
+            self.events.debug(
+                rules::trail_level(&text),
+                trail::sending(&text, self.servers.named()),
+            );
             if wire != text {
                 self.events
                     .debug(tracing::Level::DEBUG, trail::tagged(&rules::tag_of(&wire)));
@@ -342,7 +353,7 @@ impl Worker {
             id,
             &text,
             RequestFailure::NoReply {
-                endpoint: self.config.endpoint.clone(),
+                endpoint: self.servers.joined(),
                 tries,
                 timeout: self.config.timeout,
             },
@@ -351,7 +362,7 @@ impl Worker {
     }
 
     fn refused(&mut self, id: RequestId, text: &str, refusal: Refusal) -> Flow {
-        let endpoint = self.config.endpoint.clone();
+        let endpoint = self.servers.in_use().to_owned();
         let error = match refusal {
             Refusal::Auth => RequestFailure::Refused { endpoint },
             Refusal::Handshake => RequestFailure::HandshakeFailed { endpoint },
@@ -370,7 +381,7 @@ impl Worker {
             id,
             text,
             RequestFailure::ChangeNotRetried {
-                endpoint: self.config.endpoint.clone(),
+                endpoint: self.servers.in_use().to_owned(),
                 timeout: self.config.timeout,
             },
         );
@@ -418,14 +429,23 @@ impl Worker {
         match self.hello() {
             Exchange::Reply { text: reply, .. } => self.learn_server(&reply),
             Exchange::TimedOut => {
-                self.events.debug(
-                    tracing::Level::WARN,
-                    trail::hello_unanswered(
-                        &self.config.endpoint,
+                let from = self.servers.in_use().to_owned();
+                self.servers.pass_over();
+                let line = if self.servers.several() {
+                    // The next server is asked at once, until none of the list answered.
+                    if !self.servers.none_answered() {
+                        self.hello_due = Some(Instant::now());
+                    }
+                    trail::switching(
+                        &from,
                         self.config.timeout,
-                        HELLO_RETRY,
-                    ),
-                );
+                        None,
+                        Some(self.servers.in_use()),
+                    )
+                } else {
+                    trail::hello_unanswered(&from, self.config.timeout, HELLO_RETRY)
+                };
+                self.events.debug(tracing::Level::WARN, line);
                 // A REQ socket that got no reply cannot send again.
                 self.reopen();
             }
@@ -443,13 +463,14 @@ impl Worker {
             return;
         }
         self.hello_due = None;
+        let server = self.servers.in_use().to_owned();
         self.live
-            .follow(kind, &self.context, &self.config, &self.events);
+            .follow(kind, &server, &self.context, &self.config, &self.events);
     }
 
     /// Fetches a snapshot through the request socket, with the usual tries.
     fn run_snapshot(&mut self) -> Flow {
-        let tries = self.config.tries;
+        let tries = self.servers.total_tries(self.config.tries);
         for attempt in 1..=tries {
             match self.ensure_server(attempt) {
                 Hello::Known => {}
@@ -483,7 +504,7 @@ impl Worker {
         }
         self.set_state(ConnectionState::Unreachable { tries });
         self.live.snapshot_failed(
-            trail::snapshot_unanswered(&self.config.endpoint, tries),
+            trail::snapshot_unanswered(&self.servers.joined(), tries),
             &self.events,
         );
         Flow::Continue
@@ -501,13 +522,36 @@ impl Worker {
         self.events.emit(ClientEvent::Server(kind.clone()));
     }
 
-    /// After a try without reply: Lazy Pirate's close and reopen.
+    /// After a try without reply: Lazy Pirate's close and reopen; with several endpoints,
+    /// on the next one (Freelance).
     fn timed_out(&mut self, attempt: u32) {
-        self.events.debug(
-            tracing::Level::WARN,
-            trail::timed_out(self.config.timeout, attempt, self.config.tries),
-        );
+        let total = self.servers.total_tries(self.config.tries);
+        let line = if self.servers.several() {
+            let from = self.servers.in_use().to_owned();
+            self.servers.pass_over();
+            let to = (attempt < total).then(|| self.servers.in_use());
+            trail::switching(&from, self.config.timeout, Some((attempt, total)), to)
+        } else {
+            trail::timed_out(self.config.timeout, attempt, total)
+        };
+        self.events.debug(tracing::Level::WARN, line);
         self.reopen();
+    }
+
+    /// The server in use answered: after others did not, says it switched.
+    fn answered(&mut self) {
+        let Some(unanswered) = self.servers.answered() else {
+            return;
+        };
+        let answered = self.servers.in_use().to_owned();
+        self.events.debug(
+            tracing::Level::INFO,
+            trail::switched(&answered, &unanswered),
+        );
+        self.events.emit(ClientEvent::Switched {
+            answered,
+            unanswered,
+        });
     }
 
     /// Answers a request without sending it: a seed server would crash on it.
@@ -525,6 +569,7 @@ impl Worker {
             request: text.to_owned(),
             command,
             text: refusal.to_string(),
+            endpoint: self.servers.in_use().to_owned(),
             is_error: true,
             round_trip: Duration::ZERO,
             tries: 0,
@@ -540,8 +585,10 @@ impl Worker {
         round_trip: Duration,
         tries: u32,
     ) {
-        self.events
-            .debug(rules::trail_level(&request), trail::received(&text));
+        self.events.debug(
+            rules::trail_level(&request),
+            trail::received(&text, self.servers.named()),
+        );
         let mut is_error = protocol::is_error_reply(command.as_ref(), &text);
         let mut items = None;
         if command == Some(Command::Show) && !is_error {
@@ -559,6 +606,7 @@ impl Worker {
             request,
             command,
             text,
+            endpoint: self.servers.in_use().to_owned(),
             is_error,
             round_trip,
             tries,
@@ -644,10 +692,9 @@ impl Worker {
                                 String::from_utf8_lossy(error.as_bytes()).into_owned()
                             }
                         };
-                        return Exchange::Reply {
-                            text,
-                            round_trip: started.elapsed(),
-                        };
+                        let round_trip = started.elapsed();
+                        self.answered();
+                        return Exchange::Reply { text, round_trip };
                     }
                     Err(zmq::Error::EAGAIN | zmq::Error::EINTR) => {}
                     Err(error) => {
@@ -690,7 +737,8 @@ impl Worker {
             .map_err(|e| (trail::CREATE_REQ, e))?;
         req.set_linger(0).map_err(|e| ("ZMQ_LINGER", e))?;
         set_credentials(&req, &self.config)?;
-        if endpoint::is_ipv6(&self.config.endpoint) {
+        let server = self.servers.in_use();
+        if endpoint::is_ipv6(server) {
             req.set_ipv6(true).map_err(|e| ("ZMQ_IPV6", e))?;
         }
         let address = format!(
@@ -699,8 +747,7 @@ impl Worker {
         );
         let monitor = monitor::attach(&self.context, &req, &address, zmq::SocketEvent::ALL as i32)
             .map_err(|e| ("ZMQ monitor", e))?;
-        req.connect(&self.config.endpoint)
-            .map_err(|e| ("connect", e))?;
+        req.connect(server).map_err(|e| ("connect", e))?;
         Ok(Link { req, monitor })
     }
 
@@ -733,12 +780,19 @@ impl Worker {
         let MonitorEvent::Known(event) = MonitorEvent::from_raw(event) else {
             return;
         };
-        let Some(line) = trail::monitor_event(event, value, &self.config.endpoint) else {
+        let Some(line) = trail::monitor_event(event, value, self.servers.in_use()) else {
             return;
         };
         match event {
             // Whoever answers after a reconnection may be another server.
-            zmq::SocketEvent::DISCONNECTED => self.server = None,
+            zmq::SocketEvent::DISCONNECTED => {
+                self.server = None;
+                // A live client with servers to fail over to asks at once whether this one
+                // is still there, so that its updates follow the next one if not.
+                if self.config.live && self.servers.several() {
+                    self.hello_due = Some(Instant::now());
+                }
+            }
             zmq::SocketEvent::HANDSHAKE_FAILED_NO_DETAIL
             | zmq::SocketEvent::HANDSHAKE_FAILED_PROTOCOL => {
                 self.refused.get_or_insert(Refusal::Handshake);

@@ -6,9 +6,8 @@ use std::time::{Duration, Instant};
 use crate::net::access::AccessPolicy;
 use crate::net::endpoint;
 use crate::net::list::Effect;
-use crate::net::live;
+use crate::net::live::{self, Epoch};
 use crate::net::protocol;
-use crate::net::service::ListService;
 
 use super::security::configure_access;
 use super::{ServerError, zmq_error};
@@ -72,7 +71,7 @@ impl Publisher {
         context: &zmq::Context,
         address: &str,
         policy: &AccessPolicy,
-        service: &ListService,
+        epoch: Epoch,
         skip_every: Option<u64>,
     ) -> Result<Self, ServerError> {
         let socket = context
@@ -106,7 +105,7 @@ impl Publisher {
         Ok(Self {
             socket,
             endpoint,
-            epoch: service.epoch().to_string(),
+            epoch: epoch.to_string(),
             next_heartbeat: Instant::now(),
             next_maintenance: Instant::now(),
             expecting_until: Instant::now(),
@@ -133,6 +132,14 @@ impl Publisher {
         }
         if let Err(error) = live::send_update(&self.socket, &self.epoch, version, effect) {
             tracing::debug!("update {version} not published: {error}");
+        }
+    }
+
+    /// Publishes as `epoch` from now on (a shared store's epoch can change).
+    pub(super) fn set_epoch(&mut self, epoch: Epoch) {
+        let text = epoch.to_string();
+        if text != self.epoch {
+            self.epoch = text;
         }
     }
 

@@ -69,6 +69,7 @@ impl App {
                 pending: self.session.pending(),
                 paste: self.session.paste_progress(),
                 summary: summary.as_deref(),
+                server: self.session.server_in_use(),
             };
             if status::status_ui(ui, &self.status, view, language)
                 == Some(StatusIntent::CancelPaste)

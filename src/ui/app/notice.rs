@@ -24,6 +24,13 @@ pub(crate) enum Notice {
         /// Whether it is the embedded server.
         local: bool,
     },
+    /// Several servers: this one answered after those did not.
+    Switched {
+        /// The server that answered.
+        answered: String,
+        /// The servers that did not.
+        unanswered: Vec<String>,
+    },
     /// The endpoint typed is not one the engine can use.
     BadEndpoint(String),
     /// The engine could not start.
@@ -234,6 +241,10 @@ impl Notice {
                 endpoint,
                 encrypted,
             } => (Info, language.connecting_to(endpoint, *encrypted)),
+            Self::Switched {
+                answered,
+                unanswered,
+            } => (Warning, language.switched(answered, unanswered)),
             Self::BadEndpoint(error) => (Error, language.bad_endpoint(error)),
             Self::ClientFailed(error) => (Error, language.client_failed(error)),
             Self::ClientGone => (Error, t.client_gone.to_owned()),

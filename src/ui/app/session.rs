@@ -112,6 +112,8 @@ pub(crate) struct Session {
     link: Link,
     server_kind: Option<ServerKind>,
     round_trip: Option<Duration>,
+    /// The server that answered last (the engine's endpoint in use).
+    answered_by: Option<String>,
     /// Requests sent and not answered yet, with their commands.
     pending: BTreeMap<RequestId, Option<Command>>,
     /// A change succeeded: fetch the list once no other change is waiting.
@@ -155,6 +157,7 @@ impl Session {
             link: Link::Idle,
             server_kind: None,
             round_trip: None,
+            answered_by: None,
             pending: BTreeMap::new(),
             refresh_wanted: false,
             user_refresh: None,
@@ -188,6 +191,15 @@ impl Session {
     /// The engine's endpoint, normalized, while it runs.
     pub(crate) fn endpoint(&self) -> Option<&str> {
         self.client.as_ref().map(|c| c.handle.endpoint())
+    }
+
+    /// The server that answered last, when the engine has several to fail over between.
+    pub(crate) fn server_in_use(&self) -> Option<&str> {
+        let several = self
+            .client
+            .as_ref()
+            .is_some_and(|c| c.handle.endpoints().len() > 1);
+        self.answered_by.as_deref().filter(|_| several)
     }
 
     /// The connection as the status light shows it.
@@ -307,6 +319,7 @@ impl Session {
         self.link = Link::Idle;
         self.server_kind = None;
         self.round_trip = None;
+        self.answered_by = None;
         self.pending.clear();
         self.refresh_wanted = false;
         self.user_refresh = None;
@@ -560,6 +573,7 @@ impl Session {
                 if reply.command.is_none() && self.server_info.owns(reply.id, &reply.request) =>
             {
                 self.round_trip = Some(reply.round_trip);
+                self.answered_by = Some(reply.endpoint.clone());
                 self.server_info
                     .answered(reply.id, &reply.text, Instant::now());
             }
@@ -643,6 +657,16 @@ impl Session {
             }
             ClientEvent::Live(state) => self.on_live(state),
             ClientEvent::Server(kind) => self.server_kind = Some(kind),
+            ClientEvent::Switched {
+                answered,
+                unanswered,
+            } => {
+                self.answered_by = Some(answered.clone());
+                self.notify(Notice::Switched {
+                    answered,
+                    unanswered,
+                });
+            }
             ClientEvent::Connection(state) => self.on_connection(state),
             ClientEvent::Debug(line) => self.notify(Notice::Trail(line)),
         }
@@ -718,6 +742,9 @@ impl Session {
 
     fn on_reply(&mut self, reply: Reply) {
         self.round_trip = Some(reply.round_trip);
+        if reply.tries > 0 {
+            self.answered_by = Some(reply.endpoint.clone());
+        }
         self.pending.remove(&reply.id);
         if reply.is_error || !self.is_following() {
             // No update will come for it.

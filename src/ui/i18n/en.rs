@@ -47,7 +47,8 @@ pub static EN: Texts = Texts {
     applies_next_connect: "Applies on the next connect.",
 
     server_label: "Server",
-    endpoint_tip: "The server's address: HOST:PORT or tcp://HOST:PORT (e.g. 127.0.0.1:1234, or the EC2 VM's public IP and port 1234)",
+    endpoint_tip: "The server's address: HOST:PORT or tcp://HOST:PORT (e.g. 127.0.0.1:1234, or the EC2 VM's public IP and port 1234); several servers of one list separated by commas (a:1234, b:1234): when one does not answer, the next is asked",
+    server_in_use_tip: "The server that answered last, of the several in the Server field; when it does not answer, the next one is asked",
     recent: "Recent",
     recent_tip: "Servers you connected to before",
     recent_empty: "(none yet)",

@@ -182,6 +182,26 @@ impl Language {
         }
     }
 
+    /// Several servers: `answered` answered after the `unanswered` did not (the client went
+    /// on to it).
+    pub fn switched(self, answered: &str, unanswered: &[String]) -> String {
+        match self {
+            Self::PtBr => format!("{}.", trail::switched(answered, unanswered)),
+            Self::En => format!(
+                "Server {answered} answered ({} did not answer).",
+                trail::list_words(unanswered, "and")
+            ),
+        }
+    }
+
+    /// The status line's mark of the server in use, when the client has several.
+    pub fn server_in_use(self, endpoint: &str) -> String {
+        match self {
+            Self::PtBr => format!("Servidor: {endpoint}"),
+            Self::En => format!("Server: {endpoint}"),
+        }
+    }
+
     /// The encrypted mark's tooltip: the server key's fingerprint.
     pub fn encrypted_tip(self, fingerprint: &str) -> String {
         match self {
@@ -838,6 +858,19 @@ mod tests {
             assert!(text.contains("2.5 s"), "{text}");
             assert!(text.contains("security group"), "{text}");
         }
+    }
+
+    #[test]
+    fn a_switch_is_said_in_both_languages() {
+        let unanswered = ["tcp://a:1".to_owned()];
+        assert_eq!(
+            Language::PtBr.switched("tcp://b:1", &unanswered),
+            "Servidor tcp://b:1 respondeu (tcp://a:1 não respondeu)."
+        );
+        assert_eq!(
+            Language::En.switched("tcp://b:1", &unanswered),
+            "Server tcp://b:1 answered (tcp://a:1 did not answer)."
+        );
     }
 
     #[test]

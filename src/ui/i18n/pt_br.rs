@@ -47,7 +47,8 @@ pub static PT_BR: Texts = Texts {
     applies_next_connect: "Vale na próxima conexão.",
 
     server_label: "Servidor",
-    endpoint_tip: "Endereço do servidor: HOST:PORTA ou tcp://HOST:PORTA (ex.: 127.0.0.1:1234, ou o IP público da EC2 e a porta 1234)",
+    endpoint_tip: "Endereço do servidor: HOST:PORTA ou tcp://HOST:PORTA (ex.: 127.0.0.1:1234, ou o IP público da EC2 e a porta 1234); vários servidores da mesma lista separados por vírgulas (a:1234, b:1234): quando um não responde, o próximo é chamado",
+    server_in_use_tip: "O servidor que respondeu por último, dos vários do campo Servidor; quando ele não responde, o próximo é chamado",
     recent: "Recentes",
     recent_tip: "Servidores a que você já se conectou",
     recent_empty: "(nenhum ainda)",

@@ -89,6 +89,8 @@ pub struct Texts {
     pub server_label: &'static str,
     /// The endpoint field's tooltip.
     pub endpoint_tip: &'static str,
+    /// The tooltip of the status line's server in use (several servers).
+    pub server_in_use_tip: &'static str,
     /// Recent endpoints menu.
     pub recent: &'static str,
     /// Recent endpoints tooltip.
