@@ -6,6 +6,7 @@ use anyhow::Context as _;
 
 use crate::bench::durability::{self, DurabilityConfig};
 use crate::bench::large::{self, LargeConfig};
+use crate::bench::list_ops;
 use crate::bench::live::{self, LiveConfig};
 use crate::bench::plot;
 use crate::bench::roundtrip::{self, RoundTripConfig, RoundTripReport};
@@ -18,6 +19,12 @@ const QUICK_ROUNDS: usize = 3;
 
 /// List sizes of `--quick`.
 const QUICK_SIZES: [usize; 2] = [10_000, 1_000_000];
+
+/// The list size of the single-element operations when --sizes is not given.
+const OPS_SIZE: usize = 10_000_000;
+
+/// ... and with --quick.
+const QUICK_OPS_SIZE: usize = 1_000_000;
 
 /// zlist's target: at least this fraction of the bare echo's throughput.
 pub const TARGET_RATIO: f64 = 0.95;
@@ -36,6 +43,10 @@ pub enum Part {
     /// Durability: throughput with each fsync policy against the in-memory server, and
     /// the load time of a million-element list.
     Durability,
+    /// Single-element operations (insert, append, pesquisar, remover, row-exact changes)
+    /// on the largest list of --sizes (default 10,000,000), in process, and the list's
+    /// memory per element.
+    Ops,
 }
 
 /// Options of `zlist bench`.
@@ -147,6 +158,15 @@ impl BenchArgs {
         }
     }
 
+    /// The list size of the single-element operations: the largest of --sizes.
+    pub fn ops_size(&self) -> usize {
+        match &self.sizes {
+            Some(sizes) => sizes.iter().copied().max().unwrap_or(OPS_SIZE),
+            None if self.quick => QUICK_OPS_SIZE,
+            None => OPS_SIZE,
+        }
+    }
+
     /// Whether `part` runs: every part when `--only` is not given.
     fn runs(&self, part: Part) -> bool {
         self.only.is_none_or(|only| only == part)
@@ -207,6 +227,15 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         let report = durability::run(&config).context("the durability benchmark failed")?;
         println!();
         print!("{report}");
+    }
+    if args.runs(Part::Ops) {
+        let size = args.ops_size();
+        if size > large::MAX_SIZE {
+            anyhow::bail!("--sizes {size}: give 1 to {}", large::MAX_SIZE);
+        }
+        progress(&format!("single-element operations at {size} elements"));
+        println!();
+        print!("{}", list_ops::measure(size));
     }
     if let Some(dir) = &args.plot {
         let files = plot::draw(dir, roundtrip_report.as_ref(), large_report.as_ref())

@@ -196,8 +196,8 @@ pub struct SizeResult {
     /// Growth of this process's resident memory when the server got its list (`None`
     /// where it cannot be read). The server runs in this process, so this is its memory.
     pub rss_growth: Option<u64>,
-    /// The list's heap as glibc malloc lays it out: the vector of `String`s (with the
-    /// spare capacity of appends) plus one allocation per element.
+    /// The list's heap bytes by its own accounting (text arenas, end offsets,
+    /// fingerprints, chunk table).
     pub heap_estimate: u64,
     /// Growth of Redis's `used_memory` when it got the same list.
     pub redis_memory: Option<u64>,
@@ -374,7 +374,7 @@ fn measure_size(
         operations,
         parse_reply: median(&first.parse_reply),
         rss_growth,
-        heap_estimate: heap_estimate(&vector),
+        heap_estimate: RemoteList::from_items(vector).heap_bytes() as u64,
         redis_memory: redis.and_then(|r| r.memory),
     })
 }
@@ -392,7 +392,10 @@ fn seed_server_times(
             (on_appended, &Operation::ON_APPENDED[..], Order::Appended),
             (on_shuffled, &Operation::ON_SHUFFLED[..], Order::Shuffled),
         ] {
-            let server = SeedServer::start(fixture.items.len(), order)?;
+            let mut server = SeedServer::start(fixture.items.len(), order)?;
+            if !server.wait_ready(REPLY_TIMEOUT) {
+                return None;
+            }
             let timed = time_requests(server.endpoint(), fixture, operations, None)
                 .inspect_err(|error| tracing::warn!("no seed-server column: {error}"))
                 .ok()?;
@@ -518,14 +521,6 @@ fn time_operations(
     Ok(growth)
 }
 
-/// What glibc malloc takes for the list: the vector's capacity, and per element a chunk
-/// of the requested size plus an 8-byte header, rounded up to 16, at least 32.
-fn heap_estimate(items: &Vec<String>) -> u64 {
-    let chunk = |len: usize| ((len + 8).div_ceil(16) * 16).max(32) as u64;
-    let vector = (items.capacity() * std::mem::size_of::<String>()) as u64;
-    vector + items.iter().map(|s| chunk(s.capacity())).sum::<u64>()
-}
-
 fn check(operation: Operation, text: &str, reply: &str, show_len: usize) -> Result<(), BenchError> {
     if operation.accepts(reply, show_len) {
         Ok(())
@@ -551,14 +546,6 @@ mod tests {
         sorted.sort_unstable();
         assert_eq!(sorted, (0..1000).collect::<Vec<_>>(), "distinct, all there");
         assert_eq!(items, list_items(1000, Order::Shuffled));
-    }
-
-    #[test]
-    fn heap_estimate_counts_the_vector_and_a_chunk_per_element() {
-        let mut items = Vec::with_capacity(2);
-        items.extend(["a".to_owned(), "x".repeat(40)]);
-        // 2 * 24 bytes of vector, 32 (the least) for "a", 40 + 8 = 48 for the long one.
-        assert_eq!(heap_estimate(&items), 48 + 32 + 48);
     }
 
     #[test]

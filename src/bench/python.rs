@@ -129,8 +129,8 @@ pub struct SeedServer {
 
 impl SeedServer {
     /// Starts it with `size` elements in `order`; `None`, with a warning logged, without
-    /// `python3` and pyzmq. It may still be building its list when this returns: its
-    /// first request waits for it.
+    /// `python3`. It may still be building its list when this returns: see
+    /// [`SeedServer::wait_ready`].
     pub fn start(size: usize, order: crate::bench::large::Order) -> Option<Self> {
         let started = (|| -> std::io::Result<Self> {
             let port = crate::bench::redis_process::free_port()?;
@@ -148,7 +148,7 @@ impl SeedServer {
                 ])
                 .stdin(Stdio::piped())
                 .stdout(Stdio::null())
-                .stderr(Stdio::inherit())
+                .stderr(Stdio::null())
                 .spawn()?;
             if let Some(mut stdin) = child.stdin.take() {
                 stdin.write_all(SEED_SOURCE.as_bytes())?;
@@ -166,6 +166,28 @@ impl SeedServer {
     /// Where it listens.
     pub fn endpoint(&self) -> &str {
         &self.endpoint
+    }
+
+    /// Waits until it listens (its list is built first), at most `timeout`; false, with a
+    /// warning logged, when it exited first (no pyzmq, say) or took too long.
+    pub fn wait_ready(&mut self, timeout: Duration) -> bool {
+        let address = self.endpoint.trim_start_matches("tcp://");
+        let started = std::time::Instant::now();
+        while started.elapsed() < timeout {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                tracing::warn!(
+                    "no seed-server column: the seed's server exited ({status}); it needs \
+                     pyzmq (python3 -m pip install pyzmq)"
+                );
+                return false;
+            }
+            if std::net::TcpStream::connect(address).is_ok() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        tracing::warn!("no seed-server column: the seed's server did not listen in {timeout:?}");
+        false
     }
 }
 

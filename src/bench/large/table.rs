@@ -61,7 +61,7 @@ impl fmt::Display for LargeReport {
             writeln!(
                 f,
                 "N = {}: {} of text; zlist server resident +{rss} when the list was loaded \
-                 (heap estimate {}){redis_memory}",
+                 (the list's own heap {}){redis_memory}",
                 Count(result.size as u64),
                 Bytes(result.text_bytes),
                 Bytes(result.heap_estimate),
