@@ -422,18 +422,14 @@ fn time_requests(
     mut parse: Option<&mut Vec<Duration>>,
 ) -> Result<Vec<Duration>, BenchError> {
     let socket = connect(endpoint, REPLY_TIMEOUT)?;
-    // The server is up (and has its list) once this is answered; it changes nothing: the
-    // seed and zlist both refuse a negative position.
-    let reply = request(&socket, REPLY_TIMEOUT, WARM_UP)?;
-    if reply != "Posição inválida: -1" {
-        return Err(BenchError::UnexpectedReply {
-            request: WARM_UP.to_owned(),
-            reply: shorten(reply.as_bytes()),
-        });
-    }
+    // The server is up (and has its list) once this is answered.
+    warm_up(&socket)?;
     let mut times = Vec::with_capacity(operations.len());
     for &operation in operations {
         let text = operation.request(&fixture.last, &fixture.missing);
+        // The same untimed no-op first, so that the time is the operation's and not the
+        // wake-up of threads that slept (or freed a large reply) since the last one.
+        warm_up(&socket)?;
         let started = Instant::now();
         let reply = request(&socket, REPLY_TIMEOUT, &text)?;
         times.push(started.elapsed());
@@ -455,8 +451,21 @@ fn time_requests(
     Ok(times)
 }
 
-/// The first request to a server under test: answered at once without a change.
+/// A request answered at once without a change: the seed and zlist both refuse a negative
+/// position.
 const WARM_UP: &str = "insert -1 zlist-bench-warm-up";
+
+/// Sends [`WARM_UP`] and checks its refusal.
+fn warm_up(socket: &zmq::Socket) -> Result<(), BenchError> {
+    let reply = request(socket, REPLY_TIMEOUT, WARM_UP)?;
+    if reply != "Posição inválida: -1" {
+        return Err(BenchError::UnexpectedReply {
+            request: WARM_UP.to_owned(),
+            reply: shorten(reply.as_bytes()),
+        });
+    }
+    Ok(())
+}
 
 /// Medians of each operation's timings, and its reply size.
 fn summarise(samples: &Samples) -> Vec<(Duration, Duration, usize)> {

@@ -121,6 +121,7 @@ fn draw_roundtrip(path: &Path, report: &RoundTripReport) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     chart
         .configure_mesh()
+        .max_light_lines(1)
         .x_desc("concurrent clients (REQ sockets)")
         .y_desc("round trips / s")
         .x_label_formatter(&|x| format!("{x:.0}"))
@@ -220,6 +221,7 @@ fn draw_panel(
         .map_err(|e| e.to_string())?;
     chart
         .configure_mesh()
+        .max_light_lines(1)
         .x_desc("elements")
         .y_desc("ms")
         .x_label_formatter(&|x| short_count(*x))
