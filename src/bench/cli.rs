@@ -9,6 +9,7 @@ use crate::bench::large::{self, LargeConfig};
 use crate::bench::list_ops;
 use crate::bench::live::{self, LiveConfig};
 use crate::bench::plot;
+use crate::bench::redis_servers::{self, RedisBenchConfig};
 use crate::bench::roundtrip::{self, RoundTripConfig, RoundTripReport};
 
 /// Round-trip runs of `--quick`, in seconds.
@@ -47,6 +48,9 @@ pub enum Part {
     /// on the largest list of --sizes (default 10,000,000), in process, and the list's
     /// memory per element.
     Ops,
+    /// zlist servers keeping the list in a redis-server of the bench's own: the mix against
+    /// the in-process server and redis-benchmark, and the large lists (only when asked for).
+    Redis,
 }
 
 /// Options of `zlist bench`.
@@ -167,9 +171,26 @@ impl BenchArgs {
         }
     }
 
-    /// Whether `part` runs: every part when `--only` is not given.
+    /// The configuration of `--only redis`: the round-trip options, and the large-list
+    /// options with a million elements by default.
+    pub fn redis_config(&self) -> anyhow::Result<RedisBenchConfig> {
+        Ok(RedisBenchConfig {
+            roundtrip: self.roundtrip_config()?,
+            sizes: self
+                .sizes
+                .clone()
+                .unwrap_or_else(|| redis_servers::DEFAULT_SIZES.to_vec()),
+            repeats: self.large_config().repeats,
+        })
+    }
+
+    /// Whether `part` runs: every part but Redis (which needs a redis-server and takes
+    /// minutes) when `--only` is not given.
     fn runs(&self, part: Part) -> bool {
-        self.only.is_none_or(|only| only == part)
+        match self.only {
+            Some(only) => only == part,
+            None => part != Part::Redis,
+        }
     }
 }
 
@@ -236,6 +257,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         progress(&format!("single-element operations at {size} elements"));
         println!();
         print!("{}", list_ops::measure(size));
+    }
+    if args.runs(Part::Redis) {
+        let report = redis_servers::run(&args.redis_config()?, &mut progress)
+            .context("the Redis benchmark failed")?;
+        println!();
+        print!("{report}");
     }
     if let Some(dir) = &args.plot {
         let files = plot::draw(dir, roundtrip_report.as_ref(), large_report.as_ref())

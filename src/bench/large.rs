@@ -245,7 +245,7 @@ pub fn list_items(n: usize, order: Order) -> Vec<String> {
 
 /// A copy of `items` with the spare capacity a list grown by appends has (a plain
 /// `clone` has none, and the first insert would then pay for growing the vector).
-fn appended_copy(items: &[String]) -> Vec<String> {
+pub(crate) fn appended_copy(items: &[String]) -> Vec<String> {
     let mut copy = Vec::new();
     for item in items {
         copy.push(item.clone());
@@ -296,15 +296,15 @@ struct Samples {
 }
 
 /// One list of one size, and what is known about it.
-struct Fixture<'a> {
-    items: &'a [String],
+pub(crate) struct Fixture<'a> {
+    pub(crate) items: &'a [String],
     last: String,
     missing: String,
     show_len: usize,
 }
 
 impl<'a> Fixture<'a> {
-    fn new(items: &'a [String]) -> Self {
+    pub(crate) fn new(items: &'a [String]) -> Self {
         let last = items.last().cloned().unwrap_or_default();
         Self {
             items,
@@ -415,7 +415,7 @@ fn seed_server_times(
 /// Sends each operation's request to the list server at `endpoint` once the server
 /// answers, checks each reply, and returns each one's time, end to end; with `parse`, also
 /// times the client's parse of the `mostrar` reply into it.
-fn time_requests(
+pub(crate) fn time_requests(
     endpoint: &str,
     fixture: &Fixture<'_>,
     operations: &[Operation],

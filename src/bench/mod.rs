@@ -12,4 +12,5 @@ pub mod plot;
 pub mod python;
 pub mod redis_baseline;
 pub mod redis_process;
+pub mod redis_servers;
 pub mod roundtrip;

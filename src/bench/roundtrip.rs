@@ -232,7 +232,7 @@ impl ClientsResult {
 }
 
 /// `subject`'s throughput divided by `floor`'s, round by round.
-fn round_ratios(subject: &RunStats, floor: &RunStats) -> Vec<f64> {
+pub(crate) fn round_ratios(subject: &RunStats, floor: &RunStats) -> Vec<f64> {
     subject
         .round_throughputs
         .iter()
@@ -242,7 +242,7 @@ fn round_ratios(subject: &RunStats, floor: &RunStats) -> Vec<f64> {
 }
 
 /// The median of the per-round ratios (the mean of the middle two for an even count).
-fn median_ratio(subject: &RunStats, floor: &RunStats) -> f64 {
+pub(crate) fn median_ratio(subject: &RunStats, floor: &RunStats) -> f64 {
     let mut ratios = round_ratios(subject, floor);
     ratios.sort_by(f64::total_cmp);
     match ratios.len() {
@@ -344,7 +344,7 @@ fn check(config: &RoundTripConfig) -> Result<(), BenchError> {
 
 /// One run's measurements, before rounds are merged.
 #[derive(Debug, Default)]
-struct RawRun {
+pub(crate) struct RawRun {
     requests: u64,
     unexpected: u64,
     elapsed: Duration,
@@ -355,7 +355,7 @@ struct RawRun {
     server_cpu: Option<Duration>,
 }
 
-fn merge(subject: Subject, clients: usize, runs: Vec<RawRun>) -> RunStats {
+pub(crate) fn merge(subject: Subject, clients: usize, runs: Vec<RawRun>) -> RunStats {
     let round_throughputs = runs
         .iter()
         .map(|run| per_second(run.requests, run.elapsed))
@@ -397,7 +397,9 @@ fn measure(
     config: &RoundTripConfig,
 ) -> Result<RawRun, BenchError> {
     match (subject, target) {
-        (Subject::ListServer, Some(target)) => run_clients(subject, target, None, clients, config),
+        (Subject::ListServer, Some(target)) => {
+            run_clients(subject, &[target], None, clients, config)
+        }
         (Subject::ListServer, None) => {
             let server = Server::start(
                 ServerConfig {
@@ -408,7 +410,7 @@ fn measure(
             )?;
             let result = run_clients(
                 subject,
-                server.endpoint(),
+                &[server.endpoint()],
                 Some(SERVER_THREAD),
                 clients,
                 config,
@@ -420,7 +422,7 @@ fn measure(
             let echo = EchoServer::start(subject)?;
             let result = run_clients(
                 subject,
-                &echo.endpoint,
+                &[&echo.endpoint],
                 Some(crate::bench::echo::ECHO_THREAD),
                 clients,
                 config,
@@ -436,15 +438,21 @@ pub(crate) fn base_list() -> Vec<String> {
     (0..BASE_LIST_LEN).map(|i| format!("item{i}")).collect()
 }
 
-/// Runs `clients` REQ clients against `endpoint` for one run and adds up what they saw;
-/// `server_thread` names the server's thread when it runs in this process.
-fn run_clients(
+/// Runs `clients` REQ clients against `endpoints` (client `i` on endpoint `i % len`: split
+/// evenly) for one run and adds up what they saw; `server_thread` names the server's thread
+/// when it runs in this process.
+pub(crate) fn run_clients(
     subject: Subject,
-    endpoint: &str,
+    endpoints: &[&str],
     server_thread: Option<&str>,
     clients: usize,
     config: &RoundTripConfig,
 ) -> Result<RawRun, BenchError> {
+    if endpoints.is_empty() {
+        return Err(BenchError::Config(
+            "no server to send requests to".to_owned(),
+        ));
+    }
     let context = zmq::Context::new();
     // The clients and this thread, which reads the CPU clock when they start.
     let start_line = Arc::new(Barrier::new(clients + 1));
@@ -452,7 +460,7 @@ fn run_clients(
     for index in 0..clients {
         let client = Client {
             context: context.clone(),
-            endpoint: endpoint.to_owned(),
+            endpoint: endpoints[index % endpoints.len()].to_owned(),
             echo: matches!(subject, Subject::RepEcho | Subject::RouterEcho),
             index,
             run_time: config.run_time,

@@ -233,6 +233,70 @@ fn zlist_bench_prints_the_roundtrip_and_large_list_tables() {
 }
 
 #[test]
+fn zlist_bench_only_redis_prints_the_redis_setups_redis_benchmark_and_the_large_lists() {
+    if !zlist::bench::redis_process::RedisProcess::available_for_tests().unwrap() {
+        return;
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_zlist"))
+        .args([
+            "bench",
+            "--only",
+            "redis",
+            "--clients",
+            "1",
+            "--seconds",
+            "0.1",
+        ])
+        .args(["--rounds", "1", "--sizes", "1000", "--repeats", "1"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    let has_benchmark = Command::new("redis-benchmark")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let mut expected = vec![
+        "redis-server",
+        "vs in-proc",
+        "      1  in-process",
+        "      1  1 on Redis",
+        "      1  2 on Redis",
+        "N = 1,000",
+        "ordenar_cresc (shuffled list)",
+    ];
+    expected.push(if has_benchmark {
+        "      1  redis-bench LRANGE_100"
+    } else {
+        "no redis-benchmark column"
+    });
+    for text in expected {
+        assert!(stdout.contains(text), "{text:?} missing:\n{stdout}");
+    }
+    // Both setups on Redis have a positive ratio to the in-process server.
+    let rows: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("      1  ") && l.contains(" on Redis "))
+        .collect();
+    assert_eq!(rows.len(), 2, "{stdout}");
+    for line in rows {
+        let ratio: f64 = line.split_whitespace().last().unwrap().parse().unwrap();
+        assert!(ratio > 0.0, "{line}");
+    }
+    // The large table has every operation, each timed on both.
+    let large = stdout.split("N = 1,000").nth(1).unwrap();
+    assert_eq!(
+        large
+            .lines()
+            .filter(|l| l.contains(" µs") || l.contains(" ms"))
+            .count(),
+        Operation::ON_APPENDED.len() + Operation::ON_SHUFFLED.len(),
+        "{large}"
+    );
+}
+
+#[test]
 fn zlist_bench_plot_draws_the_roundtrip_and_large_list_charts_as_svg() {
     let dir = tempfile::tempdir().unwrap();
     let charts = dir.path().join("charts");
