@@ -500,3 +500,69 @@ fn live_clients_of_two_servers_on_one_redis_follow_every_change_made_through_eit
         assert!(!client.asked_for_the_list(), "followed without asking");
     }
 }
+
+/// Clients given both servers of one Redis list keep appending while server A is stopped
+/// under them: every change is acknowledged (through B once A is gone, resent with its
+/// tag) and the list holds each exactly once: nothing acknowledged lost, nothing doubled.
+#[test]
+fn killing_one_of_two_servers_under_load_loses_and_doubles_nothing_for_clients_with_both() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let Some((_dir, redis)) = redis() else {
+        return;
+    };
+    let a = redis_server(&redis.url());
+    let b = redis_server(&redis.url());
+    let endpoints = format!("{},{}", a.endpoint(), b.endpoint());
+    const CLIENTS: usize = 4;
+    const EACH: usize = 60;
+    let sent = Arc::new(AtomicUsize::new(0));
+    let clients: Vec<_> = (0..CLIENTS)
+        .map(|c| {
+            let (endpoints, sent) = (endpoints.clone(), sent.clone());
+            std::thread::spawn(move || {
+                let (handle, events) = crate::client::spawn_client(&endpoints, 300, 3);
+                (0..EACH)
+                    .map(|n| {
+                        let value = format!("c{c}-{n}");
+                        let id = handle.send(Command::Append(value.clone()));
+                        let (result, _) = crate::client::outcome(&events, id);
+                        sent.fetch_add(1, Ordering::Relaxed);
+                        (value, result.map(|reply| (reply.text, reply.endpoint)))
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    // A goes away with a quarter of the changes made, the clients still sending.
+    let started = Instant::now();
+    while sent.load(Ordering::Relaxed) < CLIENTS * EACH / 4 {
+        assert!(started.elapsed() < Duration::from_secs(60), "no progress");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    drop(a);
+    let results: Vec<(String, Result<(String, String), _>)> = clients
+        .into_iter()
+        .flat_map(|client| client.join().unwrap())
+        .collect();
+    let context = zmq::Context::new();
+    let socket = req_socket(&context, b.endpoint());
+    let items = zlist::net::repr::parse_list_repr(&request(&socket, "mostrar")).unwrap();
+    let mut through_b = 0;
+    for (value, result) in &results {
+        let (reply, endpoint) = result
+            .as_ref()
+            .unwrap_or_else(|error| panic!("{value} was not acknowledged: {error}"));
+        assert_eq!(reply, &format!("Elemento '{value}' adicionado."));
+        through_b += usize::from(endpoint == b.endpoint());
+        let copies = items.iter().filter(|item| *item == value).count();
+        assert_eq!(copies, 1, "{value} is in the list {copies} times");
+    }
+    assert_eq!(items.len(), CLIENTS * EACH, "nothing else in the list");
+    // Every client went on through B once A was gone (it was stopped with most to send).
+    assert!(
+        through_b >= CLIENTS * EACH / 2,
+        "{through_b} replies came from B"
+    );
+}
