@@ -358,11 +358,11 @@ pub fn send_heartbeat(socket: &zmq::Socket, epoch: &str, version: u64) -> Result
 }
 
 /// Reads one published message.
-pub fn decode(frames: &[Vec<u8>]) -> Result<Published, LiveError> {
+pub fn decode<F: std::ops::Deref<Target = [u8]>>(frames: &[F]) -> Result<Published, LiveError> {
     fn text(frame: &[u8]) -> Result<&str, LiveError> {
         std::str::from_utf8(frame).map_err(|_| LiveError::NotUtf8)
     }
-    let kind = frames.first().map(Vec::as_slice).unwrap_or_default();
+    let kind = frames.first().map(|frame| &**frame).unwrap_or_default();
     let count = |what, expected| {
         if frames.len() == expected {
             Ok(())

@@ -616,7 +616,7 @@ fn serve<B: ListBackend>(
                 .map_err(zmq_error("setting the receive timeout"))?;
             timeout = wanted;
         }
-        let received = match recv_request(router) {
+        let mut received = match recv_request(router) {
             Ok(request) => Some(request),
             Err(zmq::Error::EAGAIN | zmq::Error::EINTR) => None,
             Err(source) => {
@@ -626,7 +626,6 @@ fn serve<B: ListBackend>(
                 });
             }
         };
-        let mut received = received;
         if let Some(frames) = &received
             && let Some(id) = frames.first()
         {
@@ -679,8 +678,7 @@ fn forward_feed<B: ListBackend>(
     service: &mut ListService<B>,
     publisher: Option<&mut Publisher>,
 ) {
-    let frames: Vec<Vec<u8>> = frames.iter().map(|frame| frame.to_vec()).collect();
-    match live::decode(&frames) {
+    match live::decode(frames) {
         Ok(live::Published::Update(update)) => {
             service.backend_mut().followed(update.epoch, update.version);
             if let Some(publisher) = publisher {
